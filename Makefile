@@ -1,0 +1,57 @@
+# Sportello: `make run` starts the assistant, `make test` runs every test.
+# Both set up the environment on first use.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run shell test unit lint validate evaluate-nlu test-stories train bench-nlu bench-langid lock clean
+
+run: $(STAMP)
+	@scripts/serve.sh run
+
+shell: $(STAMP)
+	@scripts/serve.sh shell
+
+train: $(STAMP)
+	@scripts/model.sh
+
+test: $(STAMP) lint validate unit evaluate-nlu test-stories
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sportello actions tests benchmarks
+
+validate: $(STAMP)
+	$(VENV)/bin/rasa data validate --fail-on-warning
+
+unit: $(STAMP)
+	SPORTELLO_MODEL=$$(scripts/model.sh) $(PY) -m pytest -q tests
+
+evaluate-nlu: $(STAMP)
+	$(VENV)/bin/rasa test nlu --model $$(scripts/model.sh) --nlu tests/nlu_heldout --out results/nlu
+
+test-stories: $(STAMP)
+	$(VENV)/bin/rasa test core --model $$(scripts/model.sh) --stories tests/stories \
+		--fail-on-prediction-errors --out results/core
+
+bench-nlu: $(STAMP)
+	$(PY) -m benchmarks.nlu
+
+bench-langid: $(STAMP)
+	$(PY) -m benchmarks.langid
+
+$(STAMP): requirements.lock scripts/find-python310.sh
+	@python=$$(scripts/find-python310.sh) && \
+	  { [ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || \
+	    { rm -rf $(VENV) && "$$python" -m venv $(VENV); }; }
+	$(PY) -m pip install --quiet --upgrade pip==24.0
+	$(PY) -m pip install --quiet --no-deps -r requirements.lock
+	$(PY) -m pip check
+	@touch $(STAMP)
+
+lock: $(STAMP)
+	$(PY) -m pip install --quiet -r requirements.in
+	$(PY) -m pip freeze --exclude-editable > requirements.lock
+
+clean:
+	rm -rf $(VENV) models results var/*.log

@@ -1,0 +1,1 @@
+"""Rasa input channels, referenced by dotted path in credentials.yml."""

@@ -1,0 +1,39 @@
+"""The two-stage fallback: first "did you mean ...?", then the offer of a person."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional
+
+from sportello.responses import menu_label
+
+FALLBACK_INTENT = "nlu_fallback"
+HOW_MANY_SUGGESTIONS = 3
+
+
+def is_repeated_failure(events: Iterable[Dict[str, Any]]) -> bool:
+    """True when the user message before the latest one also fell back."""
+    user_intents = [
+        (event.get("parse_data") or {}).get("intent", {}).get("name")
+        for event in events
+        if event.get("event") == "user"
+    ]
+    return len(user_intents) >= 2 and user_intents[-2] == FALLBACK_INTENT
+
+
+def suggestions(
+    intent_ranking: List[Dict[str, Any]],
+    domain: Dict[str, Any],
+    language: Optional[str],
+) -> List[Dict[str, str]]:
+    """Buttons for the likeliest intents that the main menu offers, best first."""
+    buttons: List[Dict[str, str]] = []
+    for ranked in intent_ranking:
+        intent = ranked.get("name")
+        if not intent or intent == FALLBACK_INTENT:
+            continue
+        label = menu_label(domain, intent, language)
+        if label:
+            buttons.append({"title": label, "payload": f"/{intent}"})
+        if len(buttons) == HOW_MANY_SUGGESTIONS:
+            break
+    return buttons

@@ -1,0 +1,28 @@
+import pytest
+
+from actions.fallback import ActionHandleFallback
+from tests.actions.conftest import make_tracker
+
+RANKING = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "ask_cost", "confidence": 0.3},
+           {"name": "ask_status", "confidence": 0.2}]
+
+
+def fallback_event():
+    return {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+
+
+@pytest.mark.asyncio
+async def test_first_failure_asks_did_you_mean(dispatcher, domain):
+    tracker = make_tracker({"language": "en"}, {"intent_ranking": RANKING}, [fallback_event()])
+    await ActionHandleFallback().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_did_you_mean"
+    assert [b["payload"] for b in message["buttons"]] == ["/ask_cost", "/ask_status"]
+
+
+@pytest.mark.asyncio
+async def test_second_failure_in_a_row_offers_a_person(dispatcher, domain):
+    events = [fallback_event(), {"event": "bot"}, fallback_event()]
+    tracker = make_tracker({"language": "en"}, {"intent_ranking": RANKING}, events)
+    await ActionHandleFallback().run(dispatcher, tracker, domain)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_offer_human"]
