@@ -5,7 +5,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from sportello.fallback import is_repeated_failure, suggestions
+from sportello.fallback import did_you_mean, is_repeated_failure
 from sportello.responses import LANGUAGE_SLOT
 
 
@@ -18,13 +18,10 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        buttons = suggestions(
-            tracker.latest_message.get("intent_ranking") or [],
-            domain,
-            tracker.get_slot(LANGUAGE_SLOT),
-        )
-        if is_repeated_failure(tracker.events) or not buttons:
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        question = did_you_mean(ranking, domain, tracker.get_slot(LANGUAGE_SLOT))
+        if is_repeated_failure(tracker.events) or question is None:
             dispatcher.utter_message(response="utter_offer_human")
         else:
-            dispatcher.utter_message(response="utter_did_you_mean", buttons=buttons)
+            dispatcher.utter_message(text=question["text"], buttons=question["buttons"])
         return []

@@ -39,11 +39,16 @@ class LanguagePolicy:
     min_switch_length: int = 0
 
 
-# Tuned on the simulated chat in docs/benchmarks/langid.md.
+# Tuned on the simulated chat of docs/benchmarks/langid.md (make bench-langid), with
+# one deliberate difference: lingua's first-message gate is 0.5, not the 0.3 the grid
+# prefers, because the benchmark data has no names or bare "ok"-like words, which
+# lingua scores between 0.3 and 0.6 in a wrong language; below the gate the user gets
+# the language menu. A script change needs 0.5 too: applicants writing Arabic or
+# Ukrainian often type a Latin-script "ok" or "permesso" that must not switch.
 POLICIES: Dict[str, LanguagePolicy] = {
-    "lingua": LanguagePolicy(first_confidence=0.5, switch_confidence=0.7, script_change_confidence=0.5),
+    "lingua": LanguagePolicy(first_confidence=0.5, switch_confidence=0.8, script_change_confidence=0.5),
     "langdetect": LanguagePolicy(
-        first_confidence=0.9, switch_confidence=0.99, script_change_confidence=0.9, min_switch_length=15
+        first_confidence=0.3, switch_confidence=0.9, script_change_confidence=0.7, min_switch_length=20
     ),
 }
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional
 
-from sportello.responses import menu_label
+from sportello.responses import menu_label, variation
 
 FALLBACK_INTENT = "nlu_fallback"
+DID_YOU_MEAN_RESPONSE = "utter_did_you_mean"
 HOW_MANY_SUGGESTIONS = 3
 
 
@@ -37,3 +38,21 @@ def suggestions(
         if len(buttons) == HOW_MANY_SUGGESTIONS:
             break
     return buttons
+
+
+def did_you_mean(
+    intent_ranking: List[Dict[str, Any]],
+    domain: Dict[str, Any],
+    language: Optional[str],
+) -> Optional[Dict[str, Any]]:
+    """The "did you mean ...?" message: the suggestions, then the response's "none of these".
+
+    Returns:
+        ``{"text", "buttons"}``, or None when no likely intent is on the menu.
+
+    """
+    buttons = suggestions(intent_ranking, domain, language)
+    if not buttons:
+        return None
+    prompt = variation(domain, DID_YOU_MEAN_RESPONSE, language)
+    return {"text": prompt["text"], "buttons": buttons + list(prompt.get("buttons", []))}

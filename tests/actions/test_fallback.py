@@ -16,8 +16,9 @@ async def test_first_failure_asks_did_you_mean(dispatcher, domain):
     tracker = make_tracker({"language": "en"}, {"intent_ranking": RANKING}, [fallback_event()])
     await ActionHandleFallback().run(dispatcher, tracker, domain)
     [message] = dispatcher.messages
-    assert message["response"] == "utter_did_you_mean"
-    assert [b["payload"] for b in message["buttons"]] == ["/ask_cost", "/ask_status"]
+    assert message["text"].startswith("I am not sure")
+    assert [b["payload"] for b in message["buttons"]] == ["/ask_cost", "/ask_status", "/nlu_fallback"]
+    assert message["buttons"][-1]["title"] == "None of these"
 
 
 @pytest.mark.asyncio

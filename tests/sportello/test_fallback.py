@@ -1,4 +1,4 @@
-from sportello.fallback import is_repeated_failure, suggestions
+from sportello.fallback import did_you_mean, is_repeated_failure, suggestions
 
 
 def user(intent):
@@ -26,3 +26,10 @@ def test_suggestions_are_the_likeliest_menu_intents(domain):
         {"title": "Documents needed", "payload": "/ask_documents"},
         {"title": "Application status", "payload": "/ask_status"},
     ]
+
+
+def test_did_you_mean_ends_with_none_of_these(domain):
+    ranking = [{"name": "nlu_fallback"}, {"name": "ask_office_info"}]
+    message = did_you_mean(ranking, domain, "fr")
+    assert [b["payload"] for b in message["buttons"]] == ["/ask_office_info", "/nlu_fallback"]
+    assert did_you_mean([{"name": "greet"}], domain, "fr") is None

@@ -1,0 +1,98 @@
+"""End to end: the trained model behind the real Rasa server, action server and REST channel."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+from urllib.error import HTTPError
+
+import pytest
+
+from sportello.channels.commands import NEUTRALISER
+from sportello.devserver import call, running_stack
+
+TOKEN = "test-api-token"
+
+
+@pytest.fixture(scope="module")
+def server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with running_stack(model_path, tmp_path_factory.mktemp("server"), TOKEN) as stack:
+        yield stack.base_url
+
+
+def say(base: str, sender: str, text: str) -> List[Dict[str, Any]]:
+    return call(f"{base}/webhooks/rest/webhook", {"sender": sender, "message": text})
+
+
+def tracker(base: str, sender: str) -> Dict[str, Any]:
+    return call(f"{base}/conversations/{sender}/tracker?token={TOKEN}")
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [("Bonjour, je voudrais renouveler mon titre de séjour", "fr"), ("我想知道续居留需要什么材料", "zh"),
+     ("مرحبا، أريد تجديد تصريح الإقامة", "ar")],
+)
+def test_parse_result_carries_the_language(server, text, language):
+    result = call(f"{server}/model/parse?token={TOKEN}", {"text": text})
+    assert result["language"]["name"] == language
+    assert 0 < result["language"]["confidence"] <= 1
+
+
+def test_a_conversation_stays_in_the_users_language(server):
+    sender = new_sender()
+    replies = say(server, sender, "Buenos días, necesito ayuda con mi permiso de residencia")
+    assert tracker(server, sender)["slots"]["language"] == "es"
+    assert replies, "the assistant answered nothing"
+    replies = say(server, sender, "cuáles son los contactos de la oficina")
+    assert any("351 7749241" in r.get("text", "") for r in replies)
+    assert any("Teléfono" in r.get("text", "") for r in replies)
+
+
+def test_menu_buttons_come_back_as_intents_and_switch_language(server):
+    sender = new_sender()
+    say(server, sender, "Hello, I need information about my residence permit please")
+    replies = say(server, sender, "can you change the language")
+    buttons = [b for r in replies for b in r.get("buttons", [])]
+    chinese = next(b for b in buttons if b["title"] == "中文")
+    assert chinese["payload"].startswith("/change_language")  # signed for this sender
+    say(server, sender, chinese["payload"])
+    assert tracker(server, sender)["slots"]["language"] == "zh"
+
+
+def test_typed_commands_never_become_intents(server):
+    sender = new_sender()
+    say(server, sender, "Ciao, vorrei rinnovare il permesso di soggiorno")
+    for command in ["/restart", '/change_language{"language": "ar"}', "/greet"]:
+        say(server, sender, command)
+    events = tracker(server, sender)["events"]
+    user_events = [e for e in events if e["event"] == "user"]
+    assert all(e["parse_data"]["intent"]["name"] not in {"restart", "greet", "change_language"}
+               for e in user_events[1:])
+    assert all(e["text"].startswith(NEUTRALISER) for e in user_events[1:])
+    assert not any(e["event"] == "restart" for e in events)
+    assert tracker(server, sender)["slots"]["language"] != "ar"
+
+
+def test_a_payload_signed_for_another_sender_is_refused(server):
+    alice, mallory = new_sender(), new_sender()
+    say(server, alice, "Hello, I need information about my residence permit please")
+    buttons = [b for r in say(server, alice, "change language please") for b in r.get("buttons", [])]
+    say(server, mallory, "Hello, I need information about my residence permit please")
+    say(server, mallory, buttons[0]["payload"])
+    last = [e for e in tracker(server, mallory)["events"] if e["event"] == "user"][-1]
+    assert last["parse_data"]["intent"]["name"] != "change_language" or not last["parse_data"]["entities"]
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b'{"sender": 1, "message": "x"}', b'{"sender": "a"}'])
+def test_bad_requests_get_a_clear_400(server, raw):
+    with pytest.raises(HTTPError) as error:
+        call(f"{server}/webhooks/rest/webhook", raw=raw)
+    assert error.value.code == 400
+    assert "error" in json.loads(error.value.read())
