@@ -4,8 +4,12 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# No usage telemetry leaves the office's machines; quieter TensorFlow and SQLAlchemy logs.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: run shell test unit lint validate evaluate-nlu test-stories train bench-nlu bench-langid lock clean
+.PHONY: run shell test pytest lint validate evaluate-nlu test-stories train bench-nlu bench-langid lock clean
 
 run: $(STAMP)
 	@scripts/serve.sh run
@@ -16,7 +20,7 @@ shell: $(STAMP)
 train: $(STAMP)
 	@scripts/model.sh
 
-test: $(STAMP) lint validate unit evaluate-nlu test-stories
+test: $(STAMP) lint validate pytest evaluate-nlu test-stories
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sportello actions tests benchmarks
@@ -24,7 +28,7 @@ lint: $(STAMP)
 validate: $(STAMP)
 	$(VENV)/bin/rasa data validate --fail-on-warning
 
-unit: $(STAMP)
+pytest: $(STAMP)
 	SPORTELLO_MODEL=$$(scripts/model.sh) $(PY) -m pytest -q tests
 
 evaluate-nlu: $(STAMP)

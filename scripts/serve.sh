@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 mode=${1:-run}
 model=$(scripts/model.sh)
 mkdir -p var
-export SPORTELLO_ACTION_ENDPOINT=${SPORTELLO_ACTION_ENDPOINT:-http://127.0.0.1:5055/webhook}
 token=$(.venv/bin/python -c 'from sportello.runtime import load_secret; print(load_secret("api_token"))')
 pids=()
 stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }

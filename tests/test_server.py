@@ -72,12 +72,16 @@ def test_typed_commands_never_become_intents(server):
     for command in ["/restart", '/change_language{"language": "ar"}', "/greet"]:
         say(server, sender, command)
     events = tracker(server, sender)["events"]
-    user_events = [e for e in events if e["event"] == "user"]
-    assert all(e["parse_data"]["intent"]["name"] not in {"restart", "greet", "change_language"}
-               for e in user_events[1:])
-    assert all(e["text"].startswith(NEUTRALISER) for e in user_events[1:])
-    assert not any(e["event"] == "restart" for e in events)
-    assert tracker(server, sender)["slots"]["language"] != "ar"
+    commands = [e for e in events if e["event"] == "user"][1:]
+    assert len(commands) == 3
+    for event in commands:
+        # Read as words by the NLU model (an injected intent would have confidence 1.0
+        # and no ranking), never as Rasa's /intent syntax.
+        assert event["text"].startswith(NEUTRALISER)
+        assert event["parse_data"]["intent"]["name"] != "restart"
+        assert event["parse_data"]["intent"]["confidence"] < 1.0
+        assert len(event["parse_data"]["intent_ranking"]) > 1
+    assert not any(e["event"] in ("restart", "session_started") for e in events[events.index(commands[0]):])
 
 
 def test_a_payload_signed_for_another_sender_is_refused(server):
@@ -87,7 +91,8 @@ def test_a_payload_signed_for_another_sender_is_refused(server):
     say(server, mallory, "Hello, I need information about my residence permit please")
     say(server, mallory, buttons[0]["payload"])
     last = [e for e in tracker(server, mallory)["events"] if e["event"] == "user"][-1]
-    assert last["parse_data"]["intent"]["name"] != "change_language" or not last["parse_data"]["entities"]
+    assert last["text"].startswith(NEUTRALISER)
+    assert last["parse_data"]["intent"]["confidence"] < 1.0
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b'{"sender": 1, "message": "x"}', b'{"sender": "a"}'])
