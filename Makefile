@@ -35,7 +35,7 @@ evaluate-nlu: $(STAMP)
 	$(VENV)/bin/rasa test nlu --model $$(scripts/model.sh) --nlu tests/nlu_heldout --out results/nlu
 
 test-stories: $(STAMP)
-	$(VENV)/bin/rasa test core --model $$(scripts/model.sh) --stories tests/stories \
+	$(VENV)/bin/rasa test core --model $$(scripts/model.sh) --stories tests/stories --e2e \
 		--fail-on-prediction-errors --out results/core
 
 bench-nlu: $(STAMP)
