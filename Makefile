@@ -55,7 +55,7 @@ $(STAMP): requirements.lock scripts/find-python310.sh
 
 lock: $(STAMP)
 	$(PY) -m pip install --quiet -r requirements.in
-	$(PY) -m pip freeze --exclude-editable > requirements.lock
+	$(PY) -m pip freeze --all --exclude-editable | grep -v "^pip==" > requirements.lock
 
 clean:
 	rm -rf $(VENV) models results var/*.log

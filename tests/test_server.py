@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 from urllib.error import HTTPError
+from urllib.request import Request, urlopen
 
 import pytest
 
@@ -93,6 +94,18 @@ def test_a_payload_signed_for_another_sender_is_refused(server):
     last = [e for e in tracker(server, mallory)["events"] if e["event"] == "user"][-1]
     assert last["text"].startswith(NEUTRALISER)
     assert last["parse_data"]["intent"]["confidence"] < 1.0
+
+
+def test_streamed_replies_for_the_terminal_chat(server):
+    # `make shell` uses Rasa's console client, which asks for one JSON line per message.
+    request = Request(f"{server}/webhooks/rest/webhook?stream=true",
+                      data=json.dumps({"sender": new_sender(), "message": "Hello, how are you?"}).encode(),
+                      headers={"Content-Type": "application/json"})
+    with urlopen(request, timeout=60) as response:
+        lines = [json.loads(line) for line in response.read().decode().splitlines() if line.strip()]
+    assert lines and all("recipient_id" in line for line in lines)
+    assert any(button["payload"].startswith("/") and "~~" in button["payload"]
+               for line in lines for button in line.get("buttons", []))
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b'{"sender": 1, "message": "x"}', b'{"sender": "a"}'])
