@@ -14,7 +14,7 @@ trap stop INT TERM EXIT
 .venv/bin/rasa run actions --port 5055 --actions actions >var/actions.log 2>&1 &
 pids+=($!)
 rasa_args=(run --model "$model" --port 5005 --credentials credentials.yml --endpoints endpoints.yml
-  --enable-api --auth-token "$token")
+  --enable-api "--auth-token=$token")
 if [ "$mode" = shell ]; then
   .venv/bin/rasa "${rasa_args[@]}" >var/rasa.log 2>&1 &
   pids+=($!)
