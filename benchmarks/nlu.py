@@ -131,11 +131,25 @@ def report(scores: Dict[str, LanguageScores], latencies: List[float], memory: fl
             "Details and every backend: [langid.md](langid.md).", "",
         ]
     ordered = sorted(latencies)
+    p50 = langid.percentile(ordered, 50)
+    worst = min(registry.codes, key=lambda c: scores[c].accuracy)
+    verdicts = [
+        ("intent accuracy >= 95% in every language",
+         f"lowest {worst} {100 * scores[worst].accuracy:.1f}%", scores[worst].accuracy >= 0.95),
+        ("conversation language >= 97%",
+         f"{language_id['conversation']:.1f}%" if language_id else "not measured",
+         bool(language_id) and language_id["conversation"] >= 97),
+        ("training < 5 min", f"{training:.0f} s" if training else "not measured", bool(training) and training < 300),
+        ("parse p50 < 30 ms", f"{p50:.1f} ms", p50 < 30),
+    ]
+    lines += ["## Against the targets", "", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {target} | {value} | {'yes' if met else '**no**'} |" for target, value, met in verdicts]
+    lines += [""]
     lines += [
         "## Speed and memory", "",
         f"- Full training (`rasa train --force`): {training:.0f} s" if training else
         "- Full training: not measured (run without --model)",
-        f"- `/model/parse` over HTTP, {len(latencies)} requests: p50 {langid.percentile(ordered, 50):.1f} ms, "
+        f"- `/model/parse` over HTTP, {len(latencies)} requests: p50 {p50:.1f} ms, "
         f"p95 {langid.percentile(ordered, 95):.1f} ms",
         f"- Rasa server resident memory after the run: {memory:.0f} MiB", "",
     ]

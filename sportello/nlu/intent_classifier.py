@@ -1,7 +1,8 @@
 """Intent classifier: TF-IDF word and character n-grams with logistic regression.
 
-On this project's short multilingual messages it is as accurate as DIET and trains in
-seconds rather than minutes on two cores (docs/benchmarks/nlu.md). Words come from the
+On this project's short multilingual messages it did better on held-out data than
+DIET trained for far longer, and it trains in seconds rather than minutes on two
+cores (docs/architecture.md). Words come from the
 language-aware tokeniser (so Chinese is split into words), character n-grams from the
 same tokens, so that typos and missing accents still share most features.
 """
