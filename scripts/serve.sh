@@ -1,16 +1,36 @@
 #!/usr/bin/env bash
-# Starts the action server (5055) and the Rasa server (5005, REST channel and API)
-# on the embedded defaults. With `shell`, opens a terminal chat and stops both when
-# it ends; otherwise waits until Ctrl-C, which stops both.
+# Starts the action server (5055) and the Rasa server (5005: REST and WhatsApp channels,
+# HTTP API) on the embedded defaults. WhatsApp: with the WHATSAPP_* variables set (in
+# the environment or a git-ignored .env) the connector talks to WHATSAPP_API_URL;
+# without them the local WhatsApp simulator (5101) plays Meta and the connector is
+# wired to it. With `shell`, opens a terminal chat and stops everything when it ends;
+# otherwise waits until Ctrl-C, which stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
 model=$(scripts/model.sh)
 mkdir -p var
-token=$(.venv/bin/python -c 'from sportello.runtime import load_secret; print(load_secret("api_token"))')
+if [ -f .env ]; then set -a; . ./.env; set +a; fi
+secret() { .venv/bin/python -c "from sportello.runtime import load_secret; print(load_secret('$1'))"; }
+token=$(secret api_token)
 pids=()
 stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop INT TERM EXIT
+
+simulator=""
+if [ -z "${WHATSAPP_ACCESS_TOKEN:-}" ]; then
+  simulator="http://127.0.0.1:5101"
+  export WHATSAPP_ACCESS_TOKEN=$(secret simulator_access_token) WHATSAPP_APP_SECRET=$(secret simulator_app_secret)
+  export WHATSAPP_VERIFY_TOKEN=$(secret simulator_verify_token) WHATSAPP_PHONE_NUMBER_ID=393517749241
+  export WHATSAPP_API_URL="$simulator/v21.0"
+  .venv/bin/python -m sportello.whatsapp.simulator --port 5101 \
+    --webhook http://127.0.0.1:5005/webhooks/whatsapp/webhook --app-secret "$WHATSAPP_APP_SECRET" \
+    --verify-token "$WHATSAPP_VERIFY_TOKEN" --phone-number-id "$WHATSAPP_PHONE_NUMBER_ID" \
+    --access-token "$WHATSAPP_ACCESS_TOKEN" >var/simulator.log 2>&1 &
+  pids+=($!)
+fi
+export WHATSAPP_API_URL=${WHATSAPP_API_URL:-https://graph.facebook.com/v21.0}
+
 .venv/bin/rasa run actions --port 5055 --actions actions >var/actions.log 2>&1 &
 pids+=($!)
 rasa_args=(run --model "$model" --port 5005 --credentials credentials.yml --endpoints endpoints.yml
@@ -21,6 +41,7 @@ if [ "$mode" = shell ]; then
   .venv/bin/python -m sportello.shell
 else
   echo "Rasa server on http://localhost:5005 (REST channel: POST /webhooks/rest/webhook)."
+  [ -n "$simulator" ] && echo "WhatsApp simulator: open http://localhost:5101 and chat as an applicant."
   echo "API token for /model/parse and the HTTP API is in var/secrets/api_token. Ctrl-C stops."
   .venv/bin/rasa "${rasa_args[@]}" &
   pids+=($!)

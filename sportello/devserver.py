@@ -37,17 +37,18 @@ def call(url: str, body: Any = None, raw: Optional[bytes] = None, timeout: float
 
 @dataclass
 class Stack:
-    """A running Rasa server (with API) and action server."""
+    """A running WhatsApp simulator, action server and Rasa server (with API)."""
 
     base_url: str
     action_url: str
+    simulator_url: str
     token: str
     processes: List[subprocess.Popen[bytes]]
 
     @property
     def rasa_pid(self) -> int:
-        """Process id of the Rasa server."""
-        return self.processes[1].pid
+        """Process id of the Rasa server (started last)."""
+        return self.processes[-1].pid
 
 
 def _wait_until_up(url: str, processes: List[subprocess.Popen[bytes]], timeout: float) -> None:
@@ -65,36 +66,55 @@ def _wait_until_up(url: str, processes: List[subprocess.Popen[bytes]], timeout: 
 
 @contextlib.contextmanager
 def running_stack(model: Path, workdir: Path, token: str, timeout: float = 300) -> Iterator[Stack]:
-    """Runs both servers on free ports with a SQLite tracker store and secrets in ``workdir``.
+    """Runs the simulator, the action server and Rasa on free ports, with state in ``workdir``.
 
-    Logs go to ``workdir/actions.log`` and ``workdir/rasa.log``; both processes are
-    stopped when the context ends.
+    The Rasa server uses a SQLite tracker store and WhatsApp store in ``workdir`` and
+    its WhatsApp channel talks to the simulator. Logs go to ``workdir/<name>.log``;
+    every process is stopped when the context ends.
     """
-    action_port, rasa_port = free_port(), free_port()
+    simulator_port, action_port, rasa_port = free_port(), free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
     )
-    env = {**os.environ, "SPORTELLO_VAR_DIR": str(workdir)}
-    commands = [
-        [RASA, "run", "actions", "--port", str(action_port), "--actions", "actions"],
-        [RASA, "run", "--model", str(model), "--port", str(rasa_port), "--credentials", "credentials.yml",
-         "--endpoints", str(endpoints), "--enable-api", "--auth-token", token],
-    ]
+    whatsapp = {
+        "WHATSAPP_ACCESS_TOKEN": "simulator-access-token",
+        "WHATSAPP_APP_SECRET": "simulator-app-secret",
+        "WHATSAPP_VERIFY_TOKEN": "simulator-verify-token",
+        "WHATSAPP_PHONE_NUMBER_ID": "393517749241",
+        "WHATSAPP_API_URL": f"http://127.0.0.1:{simulator_port}/v21.0",
+    }
+    env = {**os.environ, **whatsapp, "SPORTELLO_VAR_DIR": str(workdir)}
+    commands = {
+        "simulator": [
+            sys.executable, "-m", "sportello.whatsapp.simulator", "--port", str(simulator_port),
+            "--webhook", f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook",
+            "--app-secret", whatsapp["WHATSAPP_APP_SECRET"], "--verify-token", whatsapp["WHATSAPP_VERIFY_TOKEN"],
+            "--phone-number-id", whatsapp["WHATSAPP_PHONE_NUMBER_ID"],
+            "--access-token", whatsapp["WHATSAPP_ACCESS_TOKEN"],
+        ],
+        "actions": [RASA, "run", "actions", "--port", str(action_port), "--actions", "actions"],
+        "rasa": [RASA, "run", "--model", str(model), "--port", str(rasa_port), "--credentials", "credentials.yml",
+                 "--endpoints", str(endpoints), "--enable-api", f"--auth-token={token}"],
+    }
     processes: List[subprocess.Popen[bytes]] = []
-    with open(workdir / "actions.log", "wb") as actions_log, open(workdir / "rasa.log", "wb") as rasa_log:
-        try:
-            for command, log in zip(commands, (actions_log, rasa_log), strict=True):
-                processes.append(
-                    subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-                )
-            stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", token, processes)
-            _wait_until_up(f"{stack.base_url}/status?token={token}", processes, timeout)
-            _wait_until_up(f"{stack.action_url}/health", processes, timeout)
-            yield stack
-        finally:
-            for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait(timeout=30)
+    logs = [open(workdir / f"{name}.log", "wb") for name in commands]
+    try:
+        for command, log in zip(commands.values(), logs, strict=True):
+            processes.append(
+                subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+            )
+        stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
+                      f"http://127.0.0.1:{simulator_port}", token, processes)
+        _wait_until_up(f"{stack.simulator_url}/health", processes, timeout)
+        _wait_until_up(f"{stack.base_url}/status?token={token}", processes, timeout)
+        _wait_until_up(f"{stack.action_url}/health", processes, timeout)
+        yield stack
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=30)
+        for log in logs:
+            log.close()

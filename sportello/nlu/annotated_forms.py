@@ -7,10 +7,16 @@ those forms and tags them in new messages where the CRF found nothing, when the
 message's intent is one the form was annotated under (so "work" in "working hours"
 of an office-hours question stays a plain word). Adding a form therefore needs no
 lookup table: annotate it once in an example.
+
+It also keeps entity values canonical: a value another extractor took verbatim from
+the text ("residence permit", a typo such as "rinovo") is mapped to the canonical
+value of the closest annotated form of the same entity, or dropped when none is
+close, so that slots only ever hold values the actions know.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections import Counter, defaultdict
 from typing import Any, Dict, List, Optional, Tuple
@@ -36,6 +42,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sportello.langid.lexicon import normalise
 
 FORMS_FILE = "forms.json"
+SIMILARITY = 0.8
+"""How alike (difflib ratio) a surface form must be to a known form to take its value."""
 Form = Tuple[str, str, Tuple[str, ...]]
 """(entity type, canonical value, intents of the examples it was annotated in)."""
 
@@ -80,6 +88,11 @@ class AnnotatedFormsExtractor(GraphComponent, EntityExtractorMixin):
         self._model_storage = model_storage
         self._resource = resource
         self._forms = forms or {}
+        self._canonical: Dict[str, set] = defaultdict(set)
+        self._forms_of: Dict[str, List[str]] = defaultdict(list)
+        for form, (entity, value, _) in self._forms.items():
+            self._canonical[entity].add(value)
+            self._forms_of[entity].append(form)
 
     @classmethod
     def create(
@@ -114,12 +127,25 @@ class AnnotatedFormsExtractor(GraphComponent, EntityExtractorMixin):
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Adds an entity for each known form that does not overlap an entity already found."""
+        """Makes earlier entities canonical, then adds known forms that no entity covers."""
         for message in messages:
+            earlier = [e for e in map(self._canonical_entity, message.get(ENTITIES) or []) if e]
+            message.set(ENTITIES, earlier, add_to_output=True)
             found = self._find(message)
             if found:
-                message.set(ENTITIES, (message.get(ENTITIES) or []) + found, add_to_output=True)
+                message.set(ENTITIES, earlier + found, add_to_output=True)
         return messages
+
+    def _canonical_entity(self, entity: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """The entity with a canonical value, or None when its text resembles no known form."""
+        kind = entity[ENTITY_ATTRIBUTE_TYPE]
+        if kind not in self._canonical or entity[ENTITY_ATTRIBUTE_VALUE] in self._canonical[kind]:
+            return entity
+        surface = normalise(str(entity[ENTITY_ATTRIBUTE_VALUE]))
+        closest = difflib.get_close_matches(surface, self._forms_of[kind], n=1, cutoff=SIMILARITY)
+        if not closest:
+            return None
+        return {**entity, ENTITY_ATTRIBUTE_VALUE: self._forms[closest[0]][1]}
 
     def _find(self, message: Message) -> List[Dict[str, Any]]:
         tokens = message.get(TOKENS_NAMES[TEXT]) or []

@@ -61,3 +61,21 @@ def test_extracts_known_forms_in_new_sentences_without_overlapping(tmp_path):
     already.set("entities", [{"entity": "procedure", "value": "rinnovo", "start": 0, "end": 7, "extractor": "CRF"}])
     extractor.process([already])
     assert [e["value"] for e in already.get("entities")] == ["rinnovo", "lavoro_subordinato"]
+
+
+def test_other_extractors_values_become_canonical_or_are_dropped(tmp_path):
+    storage, resource = LocalModelStorage(tmp_path), Resource("forms")
+    context = ExecutionContext(GraphSchema({}), "test")
+    AnnotatedFormsExtractor.create({}, storage, resource, context).train(TrainingData(TRAINING))
+    extractor = AnnotatedFormsExtractor.load({}, storage, resource, context)
+    new = message("voglio il rinovo del permesso di residenza")
+    new.set("intent", {"name": "ask_documents", "confidence": 0.9})
+    new.set("entities", [
+        {"entity": "procedure", "value": "rinovo", "start": 9, "end": 15, "extractor": "CRF"},
+        {"entity": "permit_type", "value": "permesso di residenza", "start": 20, "end": 41, "extractor": "CRF"},
+        {"entity": "procedure", "value": "rinnovo", "start": 9, "end": 15, "extractor": "CRF"},
+        {"entity": "unknown_kind", "value": "x", "start": 0, "end": 1, "extractor": "CRF"},
+    ])
+    extractor.process([new])
+    assert [(e["entity"], e["value"]) for e in new.get("entities")] == [
+        ("procedure", "rinnovo"), ("procedure", "rinnovo"), ("unknown_kind", "x")]

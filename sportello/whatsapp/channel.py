@@ -1,0 +1,217 @@
+"""The ``whatsapp`` Rasa input channel for Meta's WhatsApp Cloud API.
+
+Modelled on Rasa's Slack channel: the signature is checked over the raw body in
+constant time before anything else, and the webhook is acknowledged as soon as its
+messages are stored; the assistant then works on them in the background. Storage
+(sportello.whatsapp.store) is shared by every Rasa process and survives restarts:
+it deduplicates Meta's at-least-once deliveries and holds acknowledged messages
+until they are answered, so a message is neither lost nor answered twice. Replies
+go out through the durable outbox (sportello.whatsapp.outbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hmac
+import logging
+import os
+import socket
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable, Dict, List, Optional
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from sportello.channels.commands import PayloadSigner, guard_user_text
+from sportello.privacy import pseudonym
+from sportello.runtime import VAR_DIR, load_secret
+from sportello.whatsapp.formatting import format_turn
+from sportello.whatsapp.graph_api import GraphApi
+from sportello.whatsapp.outbox import Outbox
+from sportello.whatsapp.signature import verify
+from sportello.whatsapp.store import WhatsAppStore
+from sportello.whatsapp.webhook import MAX_BODY_BYTES, InboundMessage, InvalidPayload, Media, parse_webhook
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://graph.facebook.com/v21.0"
+# A language-neutral label for list messages (the menu button of a WhatsApp list).
+LIST_LABEL = "☰"
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def text_for_rasa(message: InboundMessage, store: WhatsAppStore, signer: PayloadSigner) -> Optional[str]:
+    """What the assistant should read for an inbound message, or None to leave it unanswered.
+
+    Button and list replies carry the payload the assistant attached (signed for this
+    sender); a typed number picks one of the numbered options last offered; typed
+    text starting with ``/`` is neutralised. Media captions are read as text.
+    """
+    if message.reply_id:
+        return guard_user_text(message.reply_id, message.sender, signer)
+    if message.text is None:
+        return None
+    chosen = store.option_payload(message.sender, message.text.strip())
+    return guard_user_text(chosen if chosen is not None else message.text, message.sender, signer)
+
+
+def inbound_from_record(raw: Dict[str, Any]) -> InboundMessage:
+    """Rebuilds a stored inbound message."""
+    media = raw.get("media")
+    return InboundMessage(**{**raw, "media": Media(**media) if media else None})
+
+
+class WhatsAppInput(InputChannel):
+    """Receives WhatsApp webhooks and answers through the Graph API."""
+
+    @classmethod
+    def name(cls) -> str:
+        """Mounted at ``/webhooks/whatsapp/webhook``."""
+        return "whatsapp"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> WhatsAppInput:
+        """Builds the channel from credentials.yml (values come from WHATSAPP_* variables)."""
+        credentials = credentials or {}
+        required = ("access_token", "app_secret", "verify_token", "phone_number_id")
+        missing = [key for key in required if not credentials.get(key)]
+        if missing:
+            raise ValueError(f"whatsapp channel: missing credentials {missing} (set the WHATSAPP_* variables)")
+        store_url = credentials.get("store_url")
+        if not store_url:
+            VAR_DIR.mkdir(parents=True, exist_ok=True)
+            store_url = f"sqlite:///{VAR_DIR / 'whatsapp.db'}"
+        return cls(
+            app_secret=str(credentials["app_secret"]),
+            verify_token=str(credentials["verify_token"]),
+            api=GraphApi(
+                str(credentials.get("api_url") or DEFAULT_API_URL),
+                str(credentials["phone_number_id"]),
+                str(credentials["access_token"]),
+            ),
+            store=WhatsAppStore(store_url),
+            signer=PayloadSigner(load_secret("payload_secret")),
+        )
+
+    def __init__(
+        self, app_secret: str, verify_token: str, api: GraphApi, store: WhatsAppStore, signer: PayloadSigner
+    ) -> None:
+        self._app_secret = app_secret
+        self._verify_token = verify_token
+        self._api = api
+        self._store = store
+        self._signer = signer
+        self._outbox = Outbox(store, api)
+        self._worker = f"{socket.gethostname()}-{os.getpid()}"
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """The verification, webhook and health routes, and the background workers."""
+        webhook = Blueprint("sportello_whatsapp", __name__)
+
+        @webhook.listener("after_server_start")
+        async def start_workers(app: Any, _: Any) -> None:
+            # Messages acknowledged before a restart but never answered are picked up here.
+            app.add_task(self._process_forever(on_new_message))
+            app.add_task(self._outbox.run_forever(self._stop))
+
+        @webhook.listener("before_server_stop")
+        async def stop_workers(app: Any, _: Any) -> None:
+            self._stop.set()
+            self._wake.set()
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["GET"])
+        async def verify_subscription(request: Request) -> HTTPResponse:
+            token = request.args.get("hub.verify_token", "")
+            if request.args.get("hub.mode") == "subscribe" and token and verify_tokens_match(token, self._verify_token):
+                return response.text(request.args.get("hub.challenge", ""))
+            logger.warning("WhatsApp webhook verification refused")
+            return response.text("forbidden", status=403)
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            return self._receive(request)
+
+        return webhook
+
+    def _receive(self, request: Request) -> HTTPResponse:
+        raw = request.body or b""
+        if len(raw) > MAX_BODY_BYTES:
+            logger.warning("WhatsApp webhook refused: body of %d bytes", len(raw))
+            return response.json({"error": "body too large"}, status=413)
+        if not verify(self._app_secret, raw, request.headers.get("X-Hub-Signature-256")):
+            logger.warning("WhatsApp webhook refused: bad or missing signature")
+            return response.json({"error": "invalid signature"}, status=403)
+        try:
+            batch = parse_webhook(raw)
+        except InvalidPayload as error:
+            logger.warning("WhatsApp webhook refused: %s", error)
+            return response.json({"error": str(error)}, status=400)
+        for status in batch.statuses:
+            self._store.record_status(status)
+        now = datetime.now(timezone.utc)
+        for message in batch.messages:
+            if self._store.record_inbound(message, dataclasses.asdict(message)):
+                self._store.touch_contact(message.sender, message.profile_name, now)
+                logger.info("WhatsApp message %s from %s stored", message.id, pseudonym(message.sender))
+            else:
+                logger.info("WhatsApp message %s is a duplicate delivery", message.id)
+        self._wake.set()
+        return response.json({"status": "ok"})
+
+    async def _process_forever(self, on_new_message: OnNewMessage) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            await self.process_pending(on_new_message)
+            try:
+                # Wake on the next webhook, or re-check soon for messages whose lease expired.
+                await asyncio.wait_for(self._wake.wait(), timeout=5)
+            except asyncio.TimeoutError:
+                pass
+
+    async def process_pending(self, on_new_message: OnNewMessage) -> int:
+        """Answers every stored message not answered yet (oldest first); returns how many."""
+        handled = 0
+        for pending in self._store.claim_pending(self._worker):
+            message = inbound_from_record(pending.raw)
+            try:
+                await self._answer(message, on_new_message)
+            except Exception:  # logged, and not retried: a message that breaks the assistant must not block the queue
+                logger.exception("WhatsApp message %s could not be answered", message.id)
+            self._store.mark_processed(message.id)
+            handled += 1
+        if handled:
+            await self._outbox.run_once()
+        return handled
+
+    async def _answer(self, message: InboundMessage, on_new_message: OnNewMessage) -> None:
+        text = text_for_rasa(message, self._store, self._signer)
+        if text is None:
+            logger.info("WhatsApp message %s of type %s left unanswered", message.id, message.type)
+            return
+        try:
+            await self._api.mark_read(message.id, typing=True)
+        except Exception as error:  # noqa: BLE001 - a read receipt is a courtesy, not a reason to stop
+            logger.info("WhatsApp read receipt for %s not sent: %s", message.id, error)
+        collector = CollectingOutputChannel()
+        metadata = {"whatsapp": {"message_id": message.id, "type": message.type}}
+        await on_new_message(UserMessage(text, collector, message.sender, input_channel=self.name(), metadata=metadata))
+        signed: List[Dict[str, Any]] = [self._signer.sign_buttons(m) for m in collector.messages]
+        turn = format_turn(message.sender, signed, list_label=LIST_LABEL)
+        if turn.options:
+            self._store.save_options(message.sender, turn.options)
+        for body in turn.bodies:
+            self._store.enqueue(message.sender, body)
+
+
+def verify_tokens_match(given: str, expected: str) -> bool:
+    """Constant-time comparison of the verification token."""
+    return hmac.compare_digest(given.encode(), expected.encode())

@@ -1,0 +1,361 @@
+"""Durable WhatsApp state shared by every Rasa process: inbound messages, contacts, options, outbox, statuses.
+
+Meta delivers webhooks at least once and a message must be answered exactly once,
+even with several processes and restarts. Uniqueness is therefore left to the
+database (a unique key and IntegrityError), and work is handed out with
+compare-and-set UPDATEs whose row counts say who won, which holds on SQLite and
+on PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from sportello.whatsapp.webhook import InboundMessage, StatusUpdate
+
+ID_LENGTH = 256
+# webhook.py accepts timestamps of up to 19 digits; BIGINT stops at 2**63 - 1.
+MAX_TIMESTAMP = 2**63 - 1
+OPTION_KEY_LENGTH = 3
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Timezone-aware UTC datetimes, stored naive in UTC so SQLite and PostgreSQL compare them alike."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Returns the value as naive UTC; naive input is refused, as its zone is unknown."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("datetimes must be timezone-aware")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Returns the stored value as an aware UTC datetime."""
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+metadata = sa.MetaData()
+
+INBOUND = sa.Table(
+    "wa_inbound",
+    metadata,
+    # The sequence keeps arrival order even for messages stored within the same microsecond.
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.String(ID_LENGTH), nullable=False, unique=True),
+    sa.Column("sender", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("raw", sa.JSON, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("claimed_by", sa.Text),
+    sa.Column("claimed_until", UtcDateTime),
+    sa.Column("processed_at", UtcDateTime),
+    sa.Index("wa_inbound_pending", "processed_at", "seq"),
+)
+
+CONTACTS = sa.Table(
+    "wa_contacts",
+    metadata,
+    sa.Column("sender", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("profile_name", sa.Text),
+    sa.Column("last_inbound_at", UtcDateTime, nullable=False),
+)
+
+OPTIONS = sa.Table(
+    "wa_options",
+    metadata,
+    sa.Column("sender", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("option", sa.String(16), primary_key=True),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+OUTBOX = sa.Table(
+    "wa_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("recipient", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # pending, sent, failed
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt", UtcDateTime, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("sent_at", UtcDateTime),
+    sa.Column("wamid", sa.String(ID_LENGTH), index=True),
+    sa.Column("last_error", sa.Text),
+    sa.Column("needs_staff", sa.Boolean, nullable=False),
+    sa.Index("wa_outbox_pending", "status", "recipient", "id"),
+)
+
+STATUSES = sa.Table(
+    "wa_statuses",
+    metadata,
+    sa.Column("message_id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("status", sa.Text, primary_key=True),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("recipient", sa.String(ID_LENGTH), nullable=False),
+    sa.Column("errors", sa.JSON, nullable=False),
+    sa.Column("outbox_id", sa.Integer, sa.ForeignKey("wa_outbox.id")),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+)
+
+
+@dataclass
+class PendingInbound:
+    """An inbound message handed to one worker for answering."""
+
+    message_id: str
+    sender: str
+    raw: dict
+
+
+@dataclass
+class OutboundMessage:
+    """An outbox row due for sending."""
+
+    id: int
+    recipient: str
+    body: dict
+    attempts: int
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _utc(value: datetime) -> sa.sql.ColumnElement:
+    """Returns a bind parameter typed as UtcDateTime, for places SQLAlchemy cannot infer the type."""
+    return sa.literal(value, UtcDateTime)
+
+
+class WhatsAppStore:
+    """WhatsApp connector state in one SQL database (SQLAlchemy Core; SQLite or PostgreSQL)."""
+
+    def __init__(self, url: str) -> None:
+        # hide_parameters: database errors must not carry phone numbers or message bodies into logs.
+        self.engine = sa.create_engine(url, future=True, hide_parameters=True)
+        try:
+            metadata.create_all(self.engine)
+        except DBAPIError:
+            # Another process created the tables between the existence check and CREATE TABLE.
+            metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        """Releases the pooled database connections."""
+        self.engine.dispose()
+
+    def record_inbound(self, message: InboundMessage, raw: dict) -> bool:
+        """Stores a message from a webhook; returns False if its id was already recorded."""
+        row = {
+            "message_id": message.id,
+            "sender": message.sender,
+            "type": message.type,
+            "raw": raw,
+            "received_at": _now(),
+        }
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(INBOUND.insert().values(**row))
+        except IntegrityError:
+            return False
+        return True
+
+    def claim_pending(self, worker: str, lease_seconds: float = 60, limit: int = 50) -> list[PendingInbound]:
+        """Returns up to ``limit`` unprocessed messages, oldest first, leased to ``worker``.
+
+        A message whose lease has run out (its worker died) is handed out again; a live
+        lease is never handed to a second worker.
+        """
+        now = _now()
+        available = sa.and_(
+            INBOUND.c.processed_at.is_(None),
+            sa.or_(INBOUND.c.claimed_until.is_(None), INBOUND.c.claimed_until < now),
+        )
+        claimed: list[PendingInbound] = []
+        with self.engine.begin() as connection:
+            candidates = connection.execute(
+                sa.select(INBOUND.c.seq, INBOUND.c.message_id, INBOUND.c.sender, INBOUND.c.raw)
+                .where(available)
+                .order_by(INBOUND.c.seq)
+                .limit(limit)
+            ).all()
+            until = now + timedelta(seconds=lease_seconds)
+            for candidate in candidates:
+                won = connection.execute(
+                    INBOUND.update()
+                    .where(INBOUND.c.seq == candidate.seq, available)
+                    .values(claimed_by=worker, claimed_until=until)
+                ).rowcount
+                if won:
+                    claimed.append(PendingInbound(candidate.message_id, candidate.sender, candidate.raw))
+        return claimed
+
+    def mark_processed(self, message_id: str) -> None:
+        """Records that a message has been answered, so it is never handed out again."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                INBOUND.update()
+                .where(INBOUND.c.message_id == message_id)
+                .values(processed_at=_now(), claimed_by=None, claimed_until=None)
+            )
+
+    def touch_contact(self, sender: str, profile_name: str | None, at: datetime) -> None:
+        """Records a message from ``sender`` at ``at``; keeps the latest time and the last known profile name."""
+        # Webhooks arrive out of order: an older delivery must not move the window back.
+        update = (
+            CONTACTS.update()
+            .where(CONTACTS.c.sender == sender)
+            .values(
+                last_inbound_at=sa.case((CONTACTS.c.last_inbound_at < at, _utc(at)), else_=CONTACTS.c.last_inbound_at),
+                profile_name=sa.func.coalesce(sa.literal(profile_name, sa.Text), CONTACTS.c.profile_name),
+            )
+        )
+        with self.engine.begin() as connection:
+            if connection.execute(update).rowcount:
+                return
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    CONTACTS.insert().values(sender=sender, profile_name=profile_name, last_inbound_at=at)
+                )
+        except IntegrityError:
+            # Another process inserted the contact first.
+            with self.engine.begin() as connection:
+                connection.execute(update)
+
+    def last_inbound_at(self, sender: str) -> datetime | None:
+        """Returns when ``sender`` last wrote (the start of the 24-hour window), or None if never."""
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(CONTACTS.c.last_inbound_at).where(CONTACTS.c.sender == sender)
+            ).scalar_one_or_none()
+
+    def save_options(self, sender: str, options: dict[str, str]) -> None:
+        """Replaces the numbered options offered to ``sender`` ("1" -> payload)."""
+        with self.engine.begin() as connection:
+            connection.execute(OPTIONS.delete().where(OPTIONS.c.sender == sender))
+            if options:
+                connection.execute(
+                    OPTIONS.insert(),
+                    [{"sender": sender, "option": key, "payload": payload} for key, payload in options.items()],
+                )
+
+    def option_payload(self, sender: str, text: str) -> str | None:
+        """Returns the payload of the option ``text`` picks ("2", "2.", "٢"), or None."""
+        key = text.strip().rstrip(".)")
+        # int() reads every script's decimal digits, so "٢" and "２" pick option 2.
+        if not key.isdecimal() or len(key) > OPTION_KEY_LENGTH:
+            return None
+        with self.engine.connect() as connection:
+            return connection.execute(
+                sa.select(OPTIONS.c.payload).where(OPTIONS.c.sender == sender, OPTIONS.c.option == str(int(key)))
+            ).scalar_one_or_none()
+
+    def enqueue(self, recipient: str, body: dict) -> int:
+        """Adds a Graph API request body to the outbox; returns the row id."""
+        now = _now()
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                OUTBOX.insert().values(
+                    recipient=recipient,
+                    body=body,
+                    status="pending",
+                    attempts=0,
+                    next_attempt=now,
+                    created_at=now,
+                    needs_staff=False,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def due_outbound(self, now: datetime, limit: int = 20, lease_seconds: float = 60) -> list[OutboundMessage]:
+        """Returns the outbox rows to send now: per recipient only its oldest pending row, if it is due.
+
+        The returned rows are leased (their next attempt moves ``lease_seconds`` ahead), so
+        another process polling meanwhile does not send them too; mark_sent, reschedule or
+        mark_failed settles them, and a row whose sender died comes back after the lease.
+        """
+        oldest = (
+            sa.select(sa.func.min(OUTBOX.c.id).label("id"))
+            .where(OUTBOX.c.status == "pending")
+            .group_by(OUTBOX.c.recipient)
+            .subquery()
+        )
+        due: list[OutboundMessage] = []
+        with self.engine.begin() as connection:
+            candidates = connection.execute(
+                sa.select(OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.body, OUTBOX.c.attempts)
+                .join(oldest, OUTBOX.c.id == oldest.c.id)
+                .where(OUTBOX.c.next_attempt <= now)
+                .order_by(OUTBOX.c.id)
+                .limit(limit)
+            ).all()
+            for candidate in candidates:
+                won = connection.execute(
+                    OUTBOX.update()
+                    .where(OUTBOX.c.id == candidate.id, OUTBOX.c.status == "pending", OUTBOX.c.next_attempt <= now)
+                    .values(next_attempt=now + timedelta(seconds=lease_seconds))
+                ).rowcount
+                if won:
+                    due.append(OutboundMessage(candidate.id, candidate.recipient, candidate.body, candidate.attempts))
+        return due
+
+    def mark_sent(self, outbox_id: int, wamid: str) -> None:
+        """Records that the Graph API accepted an outbox row as message ``wamid``."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                OUTBOX.update().where(OUTBOX.c.id == outbox_id).values(status="sent", wamid=wamid, sent_at=_now())
+            )
+            # A status webhook can overtake the answer to the send request.
+            connection.execute(
+                STATUSES.update()
+                .where(STATUSES.c.message_id == wamid, STATUSES.c.outbox_id.is_(None))
+                .values(outbox_id=outbox_id)
+            )
+
+    def reschedule(self, outbox_id: int, next_attempt: datetime, error: str) -> None:
+        """Records a failed attempt and when to try again."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                OUTBOX.update()
+                .where(OUTBOX.c.id == outbox_id)
+                .values(attempts=OUTBOX.c.attempts + 1, next_attempt=next_attempt, last_error=error)
+            )
+
+    def mark_failed(self, outbox_id: int, error: str, needs_staff: bool) -> None:
+        """Gives up on an outbox row; ``needs_staff`` flags it for a person to follow up."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                OUTBOX.update()
+                .where(OUTBOX.c.id == outbox_id)
+                .values(status="failed", last_error=error, needs_staff=needs_staff)
+            )
+
+    def record_status(self, status: StatusUpdate) -> bool:
+        """Stores a delivery report; returns False if this (message, status) pair was already recorded."""
+        try:
+            with self.engine.begin() as connection:
+                outbox_id = connection.execute(
+                    sa.select(OUTBOX.c.id).where(OUTBOX.c.wamid == status.message_id).limit(1)
+                ).scalar()
+                connection.execute(
+                    STATUSES.insert().values(
+                        message_id=status.message_id,
+                        status=status.status,
+                        timestamp=min(status.timestamp, MAX_TIMESTAMP),
+                        recipient=status.recipient,
+                        errors=list(status.errors),
+                        outbox_id=outbox_id,
+                        received_at=_now(),
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
