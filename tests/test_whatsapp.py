@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -15,6 +16,8 @@ import pytest
 from sportello.channels.commands import NEUTRALISER
 from sportello.devserver import Stack, call, running_stack
 from sportello.whatsapp.signature import sign
+from sportello.whatsapp.store import WhatsAppStore
+from sportello.whatsapp.webhook import parse_webhook
 
 TOKEN = "test-api-token"
 APP_SECRET = "simulator-app-secret"  # the value sportello.devserver gives the simulator and Rasa
@@ -142,3 +145,21 @@ def test_typed_commands_are_read_as_text(stack):
     [message] = [e for e in events if e["event"] == "user"]
     assert message["text"].startswith(NEUTRALISER)
     assert not any(e["event"] == "restart" for e in events)
+
+
+def test_a_message_acknowledged_before_a_crash_is_answered_once_after_restart(model_path, tmp_path):
+    # State a crashed Rasa process leaves behind: the message was stored (so Meta got
+    # its 200 and will not send it again) and claimed, but never answered.
+    user = new_user()
+    question = "Qual è il numero di telefono dell'ufficio immigrazione?"
+    body = text_webhook(user, question, f"wamid.crash-{uuid.uuid4().hex}")
+    [message] = parse_webhook(body).messages
+    store = WhatsAppStore(f"sqlite:///{tmp_path / 'whatsapp.db'}")
+    assert store.record_inbound(message, dataclasses.asdict(message))
+    assert store.claim_pending("crashed-worker", lease_seconds=2)
+    store.close()
+    with running_stack(model_path, tmp_path, TOKEN) as restarted:
+        replies = wait_for_replies(restarted, user, 1, timeout=120)
+        assert "351 7749241" in texts(replies)
+        time.sleep(6)  # the worker's next rounds must not answer it again
+        assert len(bot_messages(restarted, user)) == len(replies)
