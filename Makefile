@@ -20,7 +20,7 @@ shell: $(STAMP)
 train: $(STAMP)
 	@scripts/model.sh
 
-test: $(STAMP) lint validate pytest evaluate-nlu test-stories
+test: $(STAMP) lint validate evaluate-nlu test-stories pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sportello actions tests benchmarks
