@@ -339,7 +339,10 @@ class WhatsAppStore:
             )
 
     def record_status(self, status: StatusUpdate) -> bool:
-        """Stores a delivery report; returns False if this (message, status) pair was already recorded."""
+        """Stores a delivery report; returns False if this (message, status) pair was already recorded.
+
+        A ``failed`` report marks the message we sent as failed and flags it for staff.
+        """
         try:
             with self.engine.begin() as connection:
                 outbox_id = connection.execute(
@@ -356,6 +359,15 @@ class WhatsAppStore:
                         received_at=_now(),
                     )
                 )
+                if outbox_id is not None and status.status == "failed":
+                    # Meta reports some refusals only afterwards, as a failed status (131047:
+                    # the 24-hour window had closed): the reply never arrived, so a person must follow up.
+                    codes = ", ".join(str(error.get("code")) for error in status.errors) or "no code"
+                    connection.execute(
+                        OUTBOX.update()
+                        .where(OUTBOX.c.id == outbox_id)
+                        .values(status="failed", last_error=f"failed status ({codes})", needs_staff=True)
+                    )
         except IntegrityError:
             return False
         return True

@@ -323,6 +323,9 @@ def test_record_status_deduplicates_and_links_to_the_outbox(store):
         rows = connection.execute(sa.select(STATUSES).order_by(STATUSES.c.timestamp)).all()
     assert [(r.status, r.outbox_id) for r in rows] == [("sent", outbox_id), ("failed", outbox_id)]
     assert rows[1].errors == [{"code": 131047, "title": "Re-engagement message"}]
+    # The reply never arrived: the outbox row is failed and flagged for staff.
+    row = outbox_row(store, outbox_id)
+    assert (row.status, row.needs_staff, row.last_error) == ("failed", True, "failed status (131047)")
 
 
 def test_a_status_that_overtakes_the_send_answer_is_linked_later(store):
