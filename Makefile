@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: run shell test pytest lint validate evaluate-nlu test-stories train bench-nlu bench-langid lock clean
+.PHONY: run shell test pytest lint validate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp lock clean
 
 run: $(STAMP)
 	@scripts/serve.sh run
@@ -43,6 +43,9 @@ bench-nlu: $(STAMP)
 
 bench-langid: $(STAMP)
 	$(PY) -m benchmarks.langid
+
+bench-whatsapp: $(STAMP)
+	$(PY) -m benchmarks.whatsapp
 
 $(STAMP): requirements.lock scripts/find-python310.sh
 	@python=$$(scripts/find-python310.sh) && \

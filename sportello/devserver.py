@@ -65,12 +65,15 @@ def _wait_until_up(url: str, processes: List[subprocess.Popen[bytes]], timeout: 
 
 
 @contextlib.contextmanager
-def running_stack(model: Path, workdir: Path, token: str, timeout: float = 300) -> Iterator[Stack]:
+def running_stack(
+    model: Path, workdir: Path, token: str, timeout: float = 300, *, api_url: Optional[str] = None
+) -> Iterator[Stack]:
     """Runs the simulator, the action server and Rasa on free ports, with state in ``workdir``.
 
     The Rasa server uses a SQLite tracker store and WhatsApp store in ``workdir`` and
-    its WhatsApp channel talks to the simulator. Logs go to ``workdir/<name>.log``;
-    every process is stopped when the context ends.
+    its WhatsApp channel talks to the simulator, or to the Graph API base ``api_url``
+    (with version) when given. Logs go to ``workdir/<name>.log``; every process is
+    stopped when the context ends.
     """
     simulator_port, action_port, rasa_port = free_port(), free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
@@ -83,7 +86,7 @@ def running_stack(model: Path, workdir: Path, token: str, timeout: float = 300) 
         "WHATSAPP_APP_SECRET": "simulator-app-secret",
         "WHATSAPP_VERIFY_TOKEN": "simulator-verify-token",
         "WHATSAPP_PHONE_NUMBER_ID": "393517749241",
-        "WHATSAPP_API_URL": f"http://127.0.0.1:{simulator_port}/v21.0",
+        "WHATSAPP_API_URL": api_url or f"http://127.0.0.1:{simulator_port}/v21.0",
     }
     env = {**os.environ, **whatsapp, "SPORTELLO_VAR_DIR": str(workdir)}
     commands = {
