@@ -9,7 +9,7 @@ these helpers to read the same texts, so every label lives in domain.yml only.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 LANGUAGE_SLOT = "language"
 MENU_RESPONSE = "utter_menu"
@@ -34,17 +34,6 @@ def variation(domain: Dict[str, Any], response: str, language: Optional[str]) ->
     if default is None:
         raise KeyError(f"response {response!r} has no variation without condition")
     return default
-
-
-def variation_languages(variations: List[Dict[str, Any]]) -> List[Optional[str]]:
-    """The language each variation is for (None for the unconditioned reference text)."""
-    languages: List[Optional[str]] = []
-    for candidate in variations:
-        values = [
-            c.get("value") for c in candidate.get("condition") or [] if c.get("name") == LANGUAGE_SLOT
-        ]
-        languages.append(values[0] if values else None)
-    return languages
 
 
 def menu_label(domain: Dict[str, Any], intent: str, language: Optional[str]) -> Optional[str]:

@@ -1,14 +1,26 @@
 """Every text a user sees exists, non-empty, in every supported language."""
 
 import re
+from typing import Any, Dict, List, Optional
 
 import pytest
 
 from sportello.office import load_office
-from sportello.responses import variation_languages
+from sportello.responses import LANGUAGE_SLOT
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 MAX_BUTTON_TITLE = 24  # WhatsApp list-row titles
+
+
+def variation_languages(variations: List[Dict[str, Any]]) -> List[Optional[str]]:
+    """The language each variation is for (None for the unconditioned reference text)."""
+    languages: List[Optional[str]] = []
+    for candidate in variations:
+        values = [
+            c.get("value") for c in candidate.get("condition") or [] if c.get("name") == LANGUAGE_SLOT
+        ]
+        languages.append(values[0] if values else None)
+    return languages
 
 
 def responses(domain):
