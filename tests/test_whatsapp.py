@@ -12,20 +12,27 @@ from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
+import requests
 
 from sportello.channels.commands import NEUTRALISER
 from sportello.devserver import Stack, call, running_stack
 from sportello.whatsapp.signature import sign
 from sportello.whatsapp.store import WhatsAppStore
 from sportello.whatsapp.webhook import parse_webhook
+from tests.sportello.attachments.samples import EXE, JPEG
 
 TOKEN = "test-api-token"
 APP_SECRET = "simulator-app-secret"  # the value sportello.devserver gives the simulator and Rasa
 
 
 @pytest.fixture(scope="module")
-def stack(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with running_stack(model_path, tmp_path_factory.mktemp("whatsapp"), TOKEN) as running:
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("whatsapp")
+
+
+@pytest.fixture(scope="module")
+def stack(model_path: Path, workdir: Path) -> Iterator[Stack]:
+    with running_stack(model_path, workdir, TOKEN) as running:
         yield running
 
 
@@ -163,3 +170,35 @@ def test_a_message_acknowledged_before_a_crash_is_answered_once_after_restart(mo
         assert "351 7749241" in texts(replies)
         time.sleep(6)  # the worker's next rounds must not answer it again
         assert len(bot_messages(restarted, user)) == len(replies)
+
+
+def send_file(stack: Stack, user: str, name: str, data: bytes, mime_type: str, caption: str = "") -> str:
+    answer = requests.post(
+        f"{stack.simulator_url}/api/users/{user}/messages",
+        files={"file": (name, data, mime_type)},
+        data={"caption": caption} if caption else {},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    return answer.json()["id"]
+
+
+def test_a_photo_is_kept_for_staff_and_the_user_is_told_in_their_language(stack, workdir):
+    user = new_user()
+    write(stack, user, {"text": "Hello, I need information about my residence permit"})
+    before = len(wait_for_replies(stack, user, 1))
+    send_file(stack, user, "passport.jpg", JPEG, "image/jpeg")
+    replies = wait_for_replies(stack, user, before + 1)[before:]
+    assert "I do not read" in texts(replies) or "don't read" in texts(replies), texts(replies)
+    stored = [path for path in (workdir / "attachments").rglob("*.jpg")]
+    assert any(path.read_bytes() == JPEG for path in stored)
+
+
+def test_a_renamed_executable_is_refused_with_a_clear_message(stack, workdir):
+    user = new_user()
+    write(stack, user, {"text": "Buongiorno, vorrei rinnovare il permesso di soggiorno"})
+    before = len(wait_for_replies(stack, user, 1))
+    send_file(stack, user, "documento.pdf", EXE, "application/pdf", caption="ecco il documento")
+    replies = wait_for_replies(stack, user, before + 1)[before:]
+    assert "PDF" in texts(replies) and "non l'ho conservato" in texts(replies), texts(replies)
+    assert not any(path.read_bytes() == EXE for path in (workdir / "attachments").rglob("*.*"))

@@ -17,19 +17,27 @@ import hmac
 import logging
 import os
 import socket
-from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from sportello.attachments.policy import POLICIES
+from sportello.attachments.replies import UNSUPPORTED, trigger
+from sportello.attachments.storage import AttachmentStorage, FileStorage
 from sportello.channels.commands import PayloadSigner, guard_user_text
 from sportello.privacy import pseudonym
+from sportello.retention import retention_days
 from sportello.runtime import VAR_DIR, load_secret
+from sportello.whatsapp.dedupe import RedisSeenIds
 from sportello.whatsapp.formatting import format_turn
 from sportello.whatsapp.graph_api import GraphApi
+from sportello.whatsapp.media import MediaReceiver
 from sportello.whatsapp.outbox import Outbox
 from sportello.whatsapp.signature import verify
 from sportello.whatsapp.store import WhatsAppStore
@@ -40,15 +48,19 @@ logger = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://graph.facebook.com/v21.0"
 # A language-neutral label for list messages (the menu button of a WhatsApp list).
 LIST_LABEL = "☰"
+# Messages that carry nothing to answer: a sticker is an emoji, a reaction a "like".
+SILENT_TYPES = ("sticker", "reaction")
+TEXT_TYPES = ("text", "interactive", "button")
+PURGE_INTERVAL_SECONDS = 3600
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 def text_for_rasa(message: InboundMessage, store: WhatsAppStore, signer: PayloadSigner) -> Optional[str]:
-    """What the assistant should read for an inbound message, or None to leave it unanswered.
+    """What the assistant should read of a message's text, or None when it has none.
 
     Button and list replies carry the payload the assistant attached (signed for this
     sender); a typed number picks one of the numbered options last offered; typed
-    text starting with ``/`` is neutralised. Media captions are read as text.
+    text starting with ``/`` is neutralised. A media caption is text like any other.
     """
     if message.reply_id:
         return guard_user_text(message.reply_id, message.sender, signer)
@@ -80,6 +92,8 @@ class WhatsAppInput(InputChannel):
         missing = [key for key in required if not credentials.get(key)]
         if missing:
             raise ValueError(f"whatsapp channel: missing credentials {missing} (set the WHATSAPP_* variables)")
+        # Optional: a Redis shared by the processes answers "seen before?" (sportello.whatsapp.dedupe).
+        redis_url = credentials.get("redis_url") or os.environ.get("WHATSAPP_REDIS_URL")
         store_url = credentials.get("store_url")
         if not store_url:
             VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -94,16 +108,27 @@ class WhatsAppInput(InputChannel):
             ),
             store=WhatsAppStore(store_url),
             signer=PayloadSigner(load_secret("payload_secret")),
+            storage=FileStorage(Path(credentials.get("attachments_dir") or VAR_DIR / "attachments")),
+            seen=RedisSeenIds(redis_url) if redis_url else None,
         )
 
     def __init__(
-        self, app_secret: str, verify_token: str, api: GraphApi, store: WhatsAppStore, signer: PayloadSigner
+        self,
+        app_secret: str,
+        verify_token: str,
+        api: GraphApi,
+        store: WhatsAppStore,
+        signer: PayloadSigner,
+        storage: AttachmentStorage,
+        seen: Optional[RedisSeenIds] = None,
     ) -> None:
         self._app_secret = app_secret
         self._verify_token = verify_token
         self._api = api
         self._store = store
         self._signer = signer
+        self._media = MediaReceiver(api, store, storage)
+        self._seen = seen
         self._outbox = Outbox(store, api)
         self._worker = f"{socket.gethostname()}-{os.getpid()}"
         self._wake = asyncio.Event()
@@ -159,23 +184,37 @@ class WhatsAppInput(InputChannel):
             self._store.record_status(status)
         now = datetime.now(timezone.utc)
         for message in batch.messages:
+            if self._seen is not None and self._seen.seen(message.id):
+                logger.info("WhatsApp message %s is a duplicate delivery (Redis)", message.id)
+                continue
             if self._store.record_inbound(message, dataclasses.asdict(message)):
                 self._store.touch_contact(message.sender, message.profile_name, now)
                 logger.info("WhatsApp message %s from %s stored", message.id, pseudonym(message.sender))
             else:
                 logger.info("WhatsApp message %s is a duplicate delivery", message.id)
+            if self._seen is not None:
+                self._seen.remember(message.id)
         self._wake.set()
         return response.json({"status": "ok"})
 
     async def _process_forever(self, on_new_message: OnNewMessage) -> None:
+        purged_at = 0.0
         while not self._stop.is_set():
             self._wake.clear()
             await self.process_pending(on_new_message)
+            if time.monotonic() - purged_at > PURGE_INTERVAL_SECONDS:
+                purged_at = time.monotonic()
+                self.purge_attachments()
             try:
                 # Wake on the next webhook, or re-check soon for messages whose lease expired.
                 await asyncio.wait_for(self._wake.wait(), timeout=5)
             except asyncio.TimeoutError:
                 pass
+
+    def purge_attachments(self) -> int:
+        """Deletes attachments older than the office's retention period (knowledge/privacy.yml)."""
+        days = retention_days("attachments")
+        return self._media.purge(datetime.now(timezone.utc) - timedelta(days=days))
 
     async def process_pending(self, on_new_message: OnNewMessage) -> int:
         """Answers every stored message not answered yet, oldest first; returns how many.
@@ -198,8 +237,8 @@ class WhatsAppInput(InputChannel):
         return handled
 
     async def _answer(self, message: InboundMessage, on_new_message: OnNewMessage) -> None:
-        text = text_for_rasa(message, self._store, self._signer)
-        if text is None:
+        turns = await self._turns(message)
+        if not turns:
             logger.info("WhatsApp message %s of type %s left unanswered", message.id, message.type)
             return
         try:
@@ -207,14 +246,37 @@ class WhatsAppInput(InputChannel):
         except Exception as error:  # noqa: BLE001 - a read receipt is a courtesy, not a reason to stop
             logger.info("WhatsApp read receipt for %s not sent: %s", message.id, error)
         collector = CollectingOutputChannel()
-        metadata = {"whatsapp": {"message_id": message.id, "type": message.type}}
-        await on_new_message(UserMessage(text, collector, message.sender, input_channel=self.name(), metadata=metadata))
+        for text, extra in turns:
+            metadata = {"whatsapp": {"message_id": message.id, "type": message.type}, **extra}
+            await on_new_message(
+                UserMessage(text, collector, message.sender, input_channel=self.name(), metadata=metadata)
+            )
         signed: List[Dict[str, Any]] = [self._signer.sign_buttons(m) for m in collector.messages]
         turn = format_turn(message.sender, signed, list_label=LIST_LABEL)
         if turn.options:
             self._store.save_options(message.sender, turn.options)
         for body in turn.bodies:
             self._store.enqueue(message.sender, body)
+
+    async def _turns(self, message: InboundMessage) -> List[Tuple[str, Dict[str, Any]]]:
+        """The messages Rasa reads for one WhatsApp message, each with extra metadata.
+
+        An attachment is reported by the channel itself (sportello.attachments.replies),
+        followed by its caption as ordinary user text; all answers go out as one turn.
+        """
+        if message.type in SILENT_TYPES:
+            return []
+        if message.type in TEXT_TYPES:
+            text = text_for_rasa(message, self._store, self._signer)
+            return [(text, {})] if text is not None else []
+        if message.media is None or message.type not in POLICIES:
+            return [(trigger(UNSUPPORTED, message.type), {})]
+        record = await self._media.receive(message)
+        turns: List[Tuple[str, Dict[str, Any]]] = [(trigger(record.outcome, record.kind), {})]
+        caption = text_for_rasa(message, self._store, self._signer)
+        if caption:
+            turns.append((caption, {"caption_of": message.id}))
+        return turns
 
 
 def verify_tokens_match(given: str, expected: str) -> bool:

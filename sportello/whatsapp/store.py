@@ -106,6 +106,26 @@ STATUSES = sa.Table(
     sa.Column("received_at", UtcDateTime, nullable=False),
 )
 
+MEDIA = sa.Table(
+    "wa_media",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    # One row per inbound message: a redelivered or re-processed message reuses it.
+    sa.Column("message_id", sa.String(ID_LENGTH), nullable=False, unique=True),
+    sa.Column("sender", sa.String(ID_LENGTH), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("declared_mime_type", sa.Text, nullable=False),
+    sa.Column("mime_type", sa.Text),  # as proven by the bytes, when accepted
+    sa.Column("filename", sa.Text),  # the sender's name for it, cleaned, for staff only
+    sa.Column("size", sa.BigInteger),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("storage_key", sa.Text),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("deleted_at", UtcDateTime),
+)
+
 
 @dataclass
 class PendingInbound:
@@ -124,6 +144,24 @@ class OutboundMessage:
     recipient: str
     body: dict
     attempts: int
+
+
+@dataclass
+class MediaRecord:
+    """What became of one attachment."""
+
+    message_id: str
+    sender: str
+    kind: str
+    declared_mime_type: str
+    outcome: str
+    reason: str = ""
+    mime_type: str | None = None
+    filename: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    storage_key: str | None = None
+    received_at: datetime | None = None
 
 
 def _now() -> datetime:
@@ -171,30 +209,47 @@ class WhatsAppStore:
         """Returns up to ``limit`` unprocessed messages, oldest first, leased to ``worker``.
 
         A message whose lease has run out (its worker died) is handed out again; a live
-        lease is never handed to a second worker.
+        lease is never handed to a second worker. A sender is served by one worker at a
+        time: while another worker holds one of a sender's messages, that sender's later
+        messages wait, so each applicant's messages are answered in order.
         """
         now = _now()
         available = sa.and_(
             INBOUND.c.processed_at.is_(None),
             sa.or_(INBOUND.c.claimed_until.is_(None), INBOUND.c.claimed_until < now),
         )
+        held = INBOUND.alias("held")
+        held_elsewhere = (
+            sa.select(held.c.seq)
+            .where(
+                held.c.sender == INBOUND.c.sender,
+                held.c.processed_at.is_(None),
+                held.c.claimed_until >= now,
+                held.c.claimed_by != worker,
+            )
+            .exists()
+        )
+        free = sa.and_(available, ~held_elsewhere)
         claimed: list[PendingInbound] = []
+        lost_senders: set[str] = set()
         with self.engine.begin() as connection:
             candidates = connection.execute(
                 sa.select(INBOUND.c.seq, INBOUND.c.message_id, INBOUND.c.sender, INBOUND.c.raw)
-                .where(available)
+                .where(free)
                 .order_by(INBOUND.c.seq)
                 .limit(limit)
             ).all()
             until = now + timedelta(seconds=lease_seconds)
             for candidate in candidates:
-                won = connection.execute(
-                    INBOUND.update()
-                    .where(INBOUND.c.seq == candidate.seq, available)
-                    .values(claimed_by=worker, claimed_until=until)
-                ).rowcount
+                if candidate.sender in lost_senders:
+                    continue
+                claim = INBOUND.update().where(INBOUND.c.seq == candidate.seq, free)
+                won = connection.execute(claim.values(claimed_by=worker, claimed_until=until)).rowcount
                 if won:
                     claimed.append(PendingInbound(candidate.message_id, candidate.sender, candidate.raw))
+                else:
+                    # Another worker took an earlier message of this sender: leave it the later ones.
+                    lost_senders.add(candidate.sender)
         return claimed
 
     def mark_processed(self, message_id: str) -> None:
@@ -371,3 +426,40 @@ class WhatsAppStore:
         except IntegrityError:
             return False
         return True
+
+    def record_media(self, record: MediaRecord) -> bool:
+        """Stores what became of an attachment; returns False if its message already has a record."""
+        values = {**record.__dict__, "received_at": record.received_at or _now()}
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(MEDIA.insert().values(**values))
+        except IntegrityError:
+            return False
+        return True
+
+    def media_of_message(self, message_id: str) -> MediaRecord | None:
+        """The attachment record of one inbound message, if any."""
+        return next(iter(self._media(MEDIA.c.message_id == message_id)), None)
+
+    def media_of_sender(self, sender: str) -> list[MediaRecord]:
+        """Every attachment record of a conversation still held, oldest first (what staff see)."""
+        return self._media(sa.and_(MEDIA.c.sender == sender, MEDIA.c.deleted_at.is_(None)))
+
+    def expired_media(self, before: datetime) -> list[MediaRecord]:
+        """Attachments received before ``before`` and not deleted yet."""
+        return self._media(sa.and_(MEDIA.c.received_at < before, MEDIA.c.deleted_at.is_(None)))
+
+    def mark_media_deleted(self, message_id: str) -> None:
+        """Records that an attachment's bytes are gone; the row stays as the trace that it existed."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                MEDIA.update()
+                .where(MEDIA.c.message_id == message_id)
+                .values(deleted_at=_now(), storage_key=None, filename=None)
+            )
+
+    def _media(self, condition: sa.sql.ColumnElement) -> list[MediaRecord]:
+        columns = [MEDIA.c[name] for name in MediaRecord.__dataclass_fields__]
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(*columns).where(condition).order_by(MEDIA.c.id)).all()
+        return [MediaRecord(**row._mapping) for row in rows]

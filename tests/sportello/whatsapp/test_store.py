@@ -101,7 +101,7 @@ def test_records_survive_a_new_store_on_the_same_database(store, store_url):
 
 def test_claim_pending_leases_oldest_first_until_processed(store):
     for i in range(5):
-        record(store, inbound(f"wamid.{i}"))
+        record(store, inbound(f"wamid.{i}", sender=f"3933300000{i}"))
 
     first = store.claim_pending("w1", limit=2)
     assert [p.message_id for p in first] == ["wamid.0", "wamid.1"]
@@ -334,3 +334,57 @@ def test_a_status_that_overtakes_the_send_answer_is_linked_later(store):
     store.mark_sent(outbox_id, "wamid.early")
     with store.engine.connect() as connection:
         assert connection.execute(sa.select(STATUSES.c.outbox_id)).scalar_one() == outbox_id
+
+
+def test_media_records_one_per_message_and_expire(store):
+    from sportello.whatsapp.store import MediaRecord
+
+    old = datetime.now(timezone.utc) - timedelta(days=40)
+    first = MediaRecord("wamid.M1", "39333", "image", "image/jpeg", "stored", mime_type="image/jpeg",
+                        storage_key="2026/11/" + "a" * 32 + ".jpg", received_at=old)
+    assert store.record_media(first)
+    assert not store.record_media(dataclasses.replace(first, outcome="failed"))
+    assert store.record_media(MediaRecord("wamid.M2", "39333", "document", "application/zip", "type_refused"))
+    assert [r.message_id for r in store.media_of_sender("39333")] == ["wamid.M1", "wamid.M2"]
+    expired = store.expired_media(datetime.now(timezone.utc) - timedelta(days=30))
+    assert [r.message_id for r in expired] == ["wamid.M1"]
+    assert expired[0].received_at == old
+    store.mark_media_deleted("wamid.M1")
+    assert store.expired_media(datetime.now(timezone.utc)) == [store.media_of_message("wamid.M2")]
+    assert store.media_of_message("wamid.M1").storage_key is None
+
+
+def test_a_sender_is_served_by_one_worker_at_a_time(store):
+    for number, sender in enumerate(["39A", "39A", "39B", "39A"]):
+        record(store, inbound(f"wamid.S{number}", sender=sender))
+    first = store.claim_pending("worker-1", limit=1)
+    assert [m.message_id for m in first] == ["wamid.S0"]
+    # 39A is busy with worker-1: worker-2 gets only 39B's message.
+    assert [m.message_id for m in store.claim_pending("worker-2")] == ["wamid.S2"]
+    # worker-1 itself goes on with 39A in order.
+    assert [m.message_id for m in store.claim_pending("worker-1", limit=1)] == ["wamid.S1"]
+    store.mark_processed("wamid.S0")
+    store.mark_processed("wamid.S1")
+    assert [m.message_id for m in store.claim_pending("worker-2")] == ["wamid.S3"]
+
+
+def test_concurrent_workers_never_split_a_sender(store):
+    senders = [f"39{n % 5}" for n in range(40)]
+    for number, sender in enumerate(senders):
+        record(store, inbound(f"wamid.C{number}", sender=sender))
+    results = {}
+
+    def work(name):
+        results[name] = store.claim_pending(name, limit=40)
+
+    threads = [threading.Thread(target=work, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    owners = {}
+    for name, messages in results.items():
+        for message in messages:
+            assert owners.setdefault(message.sender, name) == name, message.sender
+    claimed = sorted(m.message_id for messages in results.values() for m in messages)
+    assert len(claimed) == len(set(claimed))
