@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: run shell test pytest lint validate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp lock clean
+.PHONY: run shell test pytest lint check-knowledge validate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp lock clean
 
 run: $(STAMP)
 	@scripts/serve.sh run
@@ -20,10 +20,14 @@ shell: $(STAMP)
 train: $(STAMP)
 	@scripts/model.sh
 
-test: $(STAMP) lint validate evaluate-nlu test-stories pytest
+test: $(STAMP) lint check-knowledge validate evaluate-nlu test-stories pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sportello actions tests benchmarks
+
+# The knowledge files staff edit: schema, translations, sources; lists items due for re-checking.
+check-knowledge: $(STAMP)
+	$(PY) -m sportello.knowledge.check $(if $(MAX_AGE_DAYS),--max-age-days $(MAX_AGE_DAYS))
 
 validate: $(STAMP)
 	$(VENV)/bin/rasa data validate --fail-on-warning

@@ -1,0 +1,74 @@
+"""``make check-knowledge``: checks the knowledge files and lists what is due for re-verification.
+
+Usage: ``python -m sportello.knowledge.check [--max-age-days N]``. Exits 1 listing
+every problem (file, path, what is wrong) when the files are broken; otherwise
+prints a summary and the items whose ``verified`` date is older than N days (a
+reminder for staff, not an error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, timedelta
+from typing import Iterator, List, Optional, Tuple
+
+from sportello import PROJECT_ROOT
+from sportello.knowledge.loader import KnowledgeError, load_knowledge
+from sportello.knowledge.model import Knowledge, Provenance
+from sportello.languages import load_registry
+
+KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+DEFAULT_MAX_AGE_DAYS = 365
+
+
+def provenances(knowledge: Knowledge) -> Iterator[Tuple[str, Provenance]]:
+    """Every sourced item with a label saying where it is."""
+    for fee in knowledge.fees.values():
+        yield f"fees.yml: items.{fee.id}", fee.provenance
+    yield "fees.yml: exemptions", knowledge.exemptions_provenance
+    for route in knowledge.routes.values():
+        yield f"catalogue.yml: routes.{route.id}", route.provenance
+    for permit in knowledge.permits.values():
+        yield f"catalogue.yml: permits.{permit.id}", permit.provenance
+        for procedure in permit.procedures.values():
+            yield f"catalogue.yml: permits.{permit.id}.procedures.{procedure.id}", procedure.provenance
+
+
+def stale(knowledge: Knowledge, today: date, max_age_days: int) -> List[str]:
+    """Labels of items verified more than ``max_age_days`` before ``today``, oldest first."""
+    limit = today - timedelta(days=max_age_days)
+    found = {label: p.verified for label, p in provenances(knowledge) if p.verified < limit}
+    return [f"{label} (verified {verified})" for label, verified in sorted(found.items(), key=lambda x: x[1])]
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Runs the check; returns the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-age-days", type=int, default=DEFAULT_MAX_AGE_DAYS)
+    args = parser.parse_args(argv)
+    registry = load_registry()
+    try:
+        knowledge = load_knowledge(KNOWLEDGE_DIR, registry.codes, registry.reference)
+    except KnowledgeError as error:
+        print(f"knowledge: {len(error.problems)} problem(s):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    items = list(provenances(knowledge))
+    unconfirmed = sum(1 for _, p in items if not p.confirmed)
+    combinations = sum(len(permit.procedures) for permit in knowledge.permits.values())
+    print(
+        f"knowledge: OK - {len(knowledge.permits)} permit types, {combinations} permit x procedure answers, "
+        f"{len(items)} sourced items ({unconfirmed} to confirm or disputed), languages {', '.join(registry.codes)}"
+    )
+    old = stale(knowledge, date.today(), args.max_age_days)
+    if old:
+        print(f"knowledge: {len(old)} item(s) verified more than {args.max_age_days} days ago - please re-check:")
+        for label in old:
+            print(f"  - {label}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
