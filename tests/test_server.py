@@ -114,3 +114,39 @@ def test_bad_requests_get_a_clear_400(server, raw):
         call(f"{server}/webhooks/rest/webhook", raw=raw)
     assert error.value.code == 400
     assert "error" in json.loads(error.value.read())
+
+
+def texts_of(replies: List[Dict[str, Any]]) -> str:
+    return "\n".join(r.get("text", "") for r in replies)
+
+
+@pytest.mark.parametrize(
+    "greeting, question, total, pick",
+    [
+        ("Buongiorno, ho bisogno di informazioni", "quanto costa rinnovare il permesso per studio?", "116,46 €",
+         None),
+        ("Hello, I need some information please", "how much does the renewal cost?", "116,46 €", "studio"),
+        ("Bonjour, j'ai besoin d'informations", "combien coûte le renouvellement du permis de travail?", "126,46 €",
+         None),
+    ],
+)
+def test_the_cost_of_a_case_in_the_users_language(server, greeting, question, total, pick):
+    sender = new_sender()
+    say(server, sender, greeting)
+    replies = say(server, sender, question)
+    if pick:
+        # The permit type was missing: the answer is a question with one button per permit.
+        button = next(b for r in replies for b in r.get("buttons", []) if f'"permit_type":"{pick}"' in b["payload"])
+        replies = say(server, sender, button["payload"])
+    assert total in texts_of(replies), texts_of(replies)
+
+
+def test_a_typed_answer_completes_the_pending_question_and_is_remembered(server):
+    sender = new_sender()
+    say(server, sender, "Buongiorno, vorrei rinnovare il permesso di soggiorno")
+    replies = say(server, sender, "che documenti servono?")
+    assert any(r.get("buttons") for r in replies), texts_of(replies)
+    replies = say(server, sender, "per lavoro autonomo")
+    assert "Iscrizione alla Camera di Commercio" in texts_of(replies), texts_of(replies)
+    replies = say(server, sender, "e quanto costa?")
+    assert "Totale: 126,46 €" in texts_of(replies), texts_of(replies)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Iterator, List, Optional, Tuple
 
 from sportello import PROJECT_ROOT
+from sportello.knowledge.labels import load_labels
 from sportello.knowledge.loader import KnowledgeError, load_knowledge
 from sportello.knowledge.model import Knowledge, Provenance
 from sportello.languages import load_registry
@@ -50,11 +51,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     registry = load_registry()
     try:
         knowledge = load_knowledge(KNOWLEDGE_DIR, registry.codes, registry.reference)
+        load_labels(KNOWLEDGE_DIR / "labels.yml", registry.codes, registry.reference)
     except KnowledgeError as error:
-        print(f"knowledge: {len(error.problems)} problem(s):", file=sys.stderr)
-        for problem in error.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        return 1
+        return _report(error.problems)
+    except (OSError, ValueError) as error:
+        return _report(str(error).splitlines())
     items = list(provenances(knowledge))
     unconfirmed = sum(1 for _, p in items if not p.confirmed)
     combinations = sum(len(permit.procedures) for permit in knowledge.permits.values())
@@ -68,6 +69,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         for label in old:
             print(f"  - {label}")
     return 0
+
+
+def _report(problems: List[str]) -> int:
+    print(f"knowledge: {len(problems)} problem(s):", file=sys.stderr)
+    for problem in problems:
+        print(f"  - {problem}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,76 @@
+"""Answers from the permit knowledge base: documents, costs and procedure for the applicant's case."""
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from sportello.knowledge.answers import INTENTS, answer, library
+from sportello.responses import LANGUAGE_SLOT
+
+PENDING_SLOT = "pending_question"
+
+
+async def _reply(kind: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Dict[str, Any]]:
+    permit = tracker.get_slot("permit_type")
+    procedure = tracker.get_slot("procedure")
+    if tracker.latest_message.get("text") == f"/{INTENTS[kind]}":
+        # A bare button ("Another permit", the menu): ask afresh instead of reusing the last case.
+        permit = procedure = None
+    messages, asking = answer(library(), kind, permit, procedure, tracker.get_slot(LANGUAGE_SLOT) or "it")
+    for message in messages:
+        dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])
+    events: List[Dict[str, Any]] = [SlotSet(PENDING_SLOT, kind if asking else None)]
+    if permit is None:
+        events.append(SlotSet("permit_type", None))
+    return events
+
+
+class _AnswerAction(Action):
+    """Answers one kind of knowledge question; subclasses name the kind and the action."""
+
+    kind = ""
+    action_name = ""
+
+    def name(self) -> str:
+        return self.action_name
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        return await _reply(self.kind, dispatcher, tracker)
+
+
+class ActionAnswerDocuments(_AnswerAction):
+    """The document checklist for the applicant's permit and procedure."""
+
+    kind, action_name = "documents", "action_answer_documents"
+
+
+class ActionAnswerCost(_AnswerAction):
+    """The fees and their total for the applicant's case."""
+
+    kind, action_name = "cost", "action_answer_cost"
+
+
+class ActionAnswerProcedure(_AnswerAction):
+    """The steps of the applicant's procedure."""
+
+    kind, action_name = "procedure", "action_answer_procedure"
+
+
+class ActionResumeQuestion(Action):
+    """After a typed permit type or procedure: the question it completes, or else the menu."""
+
+    def name(self) -> str:
+        return "action_resume_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        pending: Optional[str] = tracker.get_slot(PENDING_SLOT)
+        if pending in INTENTS:
+            return await _reply(pending, dispatcher, tracker)
+        dispatcher.utter_message(response="utter_menu")
+        return []
