@@ -6,7 +6,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from sportello.knowledge.answers import INTENTS, answer, library
+from sportello.knowledge.answers import FAQ_ENTITY, INTENTS, answer, faq_answer, faq_choices, library
+from sportello.knowledge.status import NUMBER_ENTITY, status_answer
+from sportello.languages import load_registry
+from sportello.office import field_text, load_office
 from sportello.responses import LANGUAGE_SLOT
 
 PENDING_SLOT = "pending_question"
@@ -72,5 +75,52 @@ class ActionResumeQuestion(Action):
         pending: Optional[str] = tracker.get_slot(PENDING_SLOT)
         if pending in INTENTS:
             return await _reply(pending, dispatcher, tracker)
+        dispatcher.utter_message(response="utter_menu")
+        return []
+
+
+class ActionAnswerStatus(Action):
+    """Where and with which number to check an application; checks the shape of a typed number."""
+
+    def name(self) -> str:
+        return "action_answer_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        registry = load_registry()
+        language = tracker.get_slot(LANGUAGE_SLOT) or registry.reference
+        page = field_text(load_office()["status_page"], language, registry.reference) or ""
+        number = next(tracker.get_latest_entity_values(NUMBER_ENTITY), None)
+        for message in status_answer(library(), number, page, language):
+            dispatcher.utter_message(text=message["text"])
+        return []
+
+
+class ActionAnswerFaq(Action):
+    """Answers a frequent question, or offers the likeliest ones when unsure which it is."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        language = tracker.get_slot(LANGUAGE_SLOT) or load_registry().reference
+        lib = library()
+        # A "did you mean" button names the question; otherwise the FAQ selector's guess.
+        key = next(tracker.get_latest_entity_values(FAQ_ENTITY), None)
+        selected = tracker.latest_message.get("faq") or {}
+        if key is None and selected.get("confident"):
+            key = selected.get("key")
+        if key in lib.knowledge.faqs:
+            message = faq_answer(lib, key, language)
+            dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
+            return []
+        if selected.get("ranking"):
+            # Unsure: the likeliest questions, then the menu (vague messages such as
+            # "I need help with my permit" land here too).
+            message = faq_choices(lib, [choice["key"] for choice in selected["ranking"]], language)
+            dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
         dispatcher.utter_message(response="utter_menu")
         return []

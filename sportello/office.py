@@ -11,7 +11,7 @@ import yaml
 from sportello import PROJECT_ROOT
 
 OFFICE_FILE = PROJECT_ROOT / "knowledge" / "office.yml"
-FIELDS = ("whatsapp", "phone", "phone_hours", "web", "address", "opening_hours")
+FIELDS = ("whatsapp", "phone", "phone_hours", "web", "address", "opening_hours", "status_page")
 
 
 @cache

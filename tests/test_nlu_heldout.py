@@ -14,10 +14,16 @@ import pytest
 from sportello.nlu.evaluation import evaluate, load_examples
 
 # An example counts as right only when its intent is predicted above the fallback
-# threshold. Measured 2026-11-27: it 91.7, en 90.7, sq 90.7, fr 86.1, es 85.2, uk 85.2,
-# zh 85.2, ar 84.3 (%).
-INTENT_ACCURACY_FLOOR = {"it": 0.86, "en": 0.85, "fr": 0.81, "es": 0.80, "ar": 0.79, "sq": 0.85,
-                         "uk": 0.80, "zh": 0.80}
+# threshold. Measured 2026-11-27 (20 intents incl. ask_faq, 222 examples a language):
+# it 91.4, en 91.4, sq 90.5, fr 89.2, ar 88.7, uk 87.8, zh 86.9, es 86.5 (%).
+INTENT_ACCURACY_FLOOR = {"it": 0.87, "en": 0.87, "fr": 0.85, "es": 0.82, "ar": 0.84, "sq": 0.86,
+                         "uk": 0.83, "zh": 0.82}
+# permit_type and procedure values (docs/annotation.md). Measured: precision 90.4-95.6 %,
+# recall 83.7-95.7 % (ar lowest). The 90 % target is tracked in docs/benchmarks/nlu.md.
+ENTITY_PRECISION_FLOOR = 0.87
+ENTITY_RECALL_FLOOR = 0.80
+# Frequent questions: intent ask_faq and the right one of 36. Measured 86.8-95.5 %.
+FAQ_ACCURACY_FLOOR = 0.83
 # Many held-out messages of other languages are written wholly in Italian (as applicants
 # do), so the declared language and the detected one legitimately differ for some.
 LANGUAGE_ACCURACY_FLOOR = 0.75
@@ -45,3 +51,17 @@ def test_intent_accuracy_floor(scores, language):
 def test_language_detection_on_heldout_messages(scores):
     for language, score in scores.items():
         assert score.language_accuracy >= LANGUAGE_ACCURACY_FLOOR, f"{language}: {score.language_accuracy:.3f}"
+
+
+@pytest.mark.parametrize("language", sorted(INTENT_ACCURACY_FLOOR))
+def test_permit_types_and_procedures_are_recognised(scores, language):
+    score = scores[language]
+    assert score.entity_precision >= ENTITY_PRECISION_FLOOR, f"{language}: {score.entity_precision:.3f}"
+    assert score.entity_recall >= ENTITY_RECALL_FLOOR, f"{language}: {score.entity_recall:.3f}"
+
+
+@pytest.mark.parametrize("language", sorted(INTENT_ACCURACY_FLOOR))
+def test_frequent_questions_are_told_apart(scores, language):
+    score = scores[language]
+    assert score.faq_expected >= 36
+    assert score.faq_accuracy >= FAQ_ACCURACY_FLOOR, f"{language}: {score.faq_accuracy:.3f}"

@@ -150,3 +150,50 @@ def test_a_typed_answer_completes_the_pending_question_and_is_remembered(server)
     assert "Iscrizione alla Camera di Commercio" in texts_of(replies), texts_of(replies)
     replies = say(server, sender, "e quanto costa?")
     assert "Totale: 126,46 €" in texts_of(replies), texts_of(replies)
+
+
+@pytest.mark.parametrize(
+    "greeting, question, key, language",
+    [
+        ("Buongiorno", "posso lavorare mentre aspetto il permesso, con la ricevuta?", "receipt_work", "it"),
+        ("Hello, good morning", "my permit was stolen, what should I do?", "lost_stolen", "en"),
+        ("مرحبا", "فقدت عملي، ماذا يحدث لتصريح الإقامة؟", "lost_job", "ar"),
+    ],
+)
+def test_frequent_questions_are_answered_from_the_knowledge_base(server, greeting, question, key, language):
+    from sportello.knowledge.answers import library
+
+    sender = new_sender()
+    say(server, sender, greeting)
+    replies = say(server, sender, question)
+    faq = library().knowledge.faqs[key]
+    text = texts_of(replies)
+    offered = [b["payload"] for r in replies for b in r.get("buttons", [])]
+    # Either the answer, or (when unsure) the question among the offered ones.
+    assert faq.answer[language] in text or any(key in payload for payload in offered), text
+
+
+def test_a_bare_number_gets_its_shape_checked(server):
+    sender = new_sender()
+    say(server, sender, "Buongiorno, vorrei sapere se il mio permesso è pronto")
+    replies = say(server, sender, "05 0123 456789")
+    assert "12 caratteri" in texts_of(replies) and "questure.poliziadistato.it" in texts_of(replies)
+
+
+@pytest.mark.parametrize(
+    "greeting, question, language",
+    [
+        ("Добрий день", "які документи потрібні для продовження дозволу на навчання?", "uk"),
+        ("你好", "学习居留续签需要什么材料？", "zh"),
+        ("Përshëndetje", "cilat dokumente duhen për rinovimin e lejes për studime?", "sq"),
+    ],
+)
+def test_the_checklist_in_the_users_language(server, greeting, question, language):
+    from sportello.knowledge.answers import library
+
+    sender = new_sender()
+    say(server, sender, greeting)
+    text = texts_of(say(server, sender, question))
+    knowledge = library().knowledge
+    assert knowledge.base_pack[0][language] in text, text
+    assert knowledge.permits["studio"].name[language] in text, text

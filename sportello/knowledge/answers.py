@@ -25,6 +25,8 @@ Message = Dict[str, Any]
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 # The question each answer kind replies to (its intent), in the order the menu shows them.
 INTENTS = {"documents": "ask_documents", "cost": "ask_cost", "procedure": "ask_procedure"}
+# The entity a "did you mean" button sets to name a frequent question.
+FAQ_ENTITY = "faq_key"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,30 @@ def answer(
         return [ask_procedure(lib, kind, permit, language)], True
     body = {"documents": _documents, "cost": _cost, "procedure": _steps}[kind](lib, permit, procedure, language)
     return [*body, _closing(lib, permit, procedure, language)], False
+
+
+def faq_answer(lib: Library, key: str, language: str) -> Message:
+    """The answer to a frequent question, with its cautions, the offer of a person where needed, and sources."""
+    faq = lib.knowledge.faqs[key]
+    lines = [f"*{faq.question[language]}*", faq.answer[language]]
+    cautions = _cautions(lib, (faq.provenance,), language)
+    if cautions:
+        lines += ["", *cautions]
+    if faq.needs_person:
+        lines += ["", lib.labels("needs_person", language)]
+    lines += ["", _source_line(lib, (faq.provenance,), language)]
+    buttons = [{"title": lib.labels("button_human", language), "payload": "/request_human"}]
+    return {"text": "\n".join(lines), "buttons": buttons}
+
+
+def faq_choices(lib: Library, keys: List[str], language: str) -> Message:
+    """"Did you mean ...?" for an uncertain frequent question: one button per likely question."""
+    buttons = [
+        {"title": lib.knowledge.faqs[key].question[language], "payload": "/ask_faq" + json.dumps({FAQ_ENTITY: key})}
+        for key in keys
+        if key in lib.knowledge.faqs
+    ]
+    return {"text": lib.labels("faq_choices", language), "buttons": buttons}
 
 
 def ask_permit(lib: Library, kind: str, language: str) -> Message:

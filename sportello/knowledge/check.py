@@ -11,7 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
+
+import yaml
 
 from sportello import PROJECT_ROOT
 from sportello.knowledge.labels import load_labels
@@ -20,6 +23,8 @@ from sportello.knowledge.model import Knowledge, Provenance
 from sportello.languages import load_registry
 
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+NLU_DIR = PROJECT_ROOT / "data" / "nlu"
+FAQ_INTENT = "ask_faq"
 DEFAULT_MAX_AGE_DAYS = 365
 
 
@@ -34,6 +39,26 @@ def provenances(knowledge: Knowledge) -> Iterator[Tuple[str, Provenance]]:
         yield f"catalogue.yml: permits.{permit.id}", permit.provenance
         for procedure in permit.procedures.values():
             yield f"catalogue.yml: permits.{permit.id}.procedures.{procedure.id}", procedure.provenance
+    for faq in knowledge.faqs.values():
+        yield f"faq.yml: questions.{faq.key}", faq.provenance
+
+
+def faq_training_problems(knowledge: Knowledge, nlu_dir: Path, languages: List[str]) -> List[str]:
+    """Frequent questions without training examples in a language, and examples for unknown questions."""
+    problems = []
+    for language in languages:
+        path = nlu_dir / f"{language}.yml"
+        blocks = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []
+        trained = {
+            str((block.get("metadata") or {}).get("faq"))
+            for block in blocks
+            if isinstance(block, dict) and block.get("intent") == FAQ_INTENT
+        }
+        for key in sorted(set(knowledge.faqs) - trained):
+            problems.append(f"data/nlu/{language}.yml: no ask_faq examples for question {key!r}")
+        for key in sorted(trained - set(knowledge.faqs)):
+            problems.append(f"data/nlu/{language}.yml: ask_faq examples for {key!r}, which faq.yml does not have")
+    return problems
 
 
 def stale(knowledge: Knowledge, today: date, max_age_days: int) -> List[str]:
@@ -52,15 +77,19 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         knowledge = load_knowledge(KNOWLEDGE_DIR, registry.codes, registry.reference)
         load_labels(KNOWLEDGE_DIR / "labels.yml", registry.codes, registry.reference)
+        problems = faq_training_problems(knowledge, NLU_DIR, registry.codes)
     except KnowledgeError as error:
         return _report(error.problems)
     except (OSError, ValueError) as error:
         return _report(str(error).splitlines())
+    if problems:
+        return _report(problems)
     items = list(provenances(knowledge))
     unconfirmed = sum(1 for _, p in items if not p.confirmed)
     combinations = sum(len(permit.procedures) for permit in knowledge.permits.values())
     print(
         f"knowledge: OK - {len(knowledge.permits)} permit types, {combinations} permit x procedure answers, "
+        f"{len(knowledge.faqs)} frequent questions, "
         f"{len(items)} sourced items ({unconfirmed} to confirm or disputed), languages {', '.join(registry.codes)}"
     )
     old = stale(knowledge, date.today(), args.max_age_days)

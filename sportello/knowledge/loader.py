@@ -22,6 +22,7 @@ from sportello.knowledge.model import (
     PROCEDURES,
     ROUTES,
     STATUSES,
+    Faq,
     FeeItem,
     Knowledge,
     Permit,
@@ -32,7 +33,7 @@ from sportello.knowledge.model import (
     Text,
 )
 
-MASTER_FILES = ("fees.yml", "catalogue.yml")
+MASTER_FILES = ("fees.yml", "catalogue.yml", "faq.yml")
 AMOUNT = re.compile(r"^\d{1,4}\.\d{2}$")
 CONTRIBUTION_RULES = ("standard", "exempt", "exempt_if_valid")
 GENERIC = "generic"
@@ -178,6 +179,7 @@ def load_knowledge(root: Path, languages: Sequence[str], reference: str = "it") 
         if (built := _procedure(catalogue, ("generic_procedures", procedure), procedure, documents, routes))
     }
     permits = _permits(catalogue, documents, routes, generic, fees)
+    faqs = _faqs(readers["faq.yml"])
     for reader in readers.values():
         reader.unexpected_translation_keys()
     _unused(catalogue, ("documents",), documents, problems)
@@ -191,7 +193,9 @@ def load_knowledge(root: Path, languages: Sequence[str], reference: str = "it") 
         exemptions_provenance=exemptions_provenance,
         contribution_rules=rules,
         routes=routes,
+        steps={key: text for key, text in steps.items() if text},
         permits=permits,
+        faqs=faqs,
         base_pack=base_pack,
         renewal_pack=renewal_pack,
     )
@@ -317,6 +321,18 @@ def _permits(
                 procedures=procedures,
             )
     return permits
+
+
+def _faqs(reader: _Reader) -> Dict[str, Faq]:
+    faqs = {}
+    for key in reader.get(("questions",), dict) or {}:
+        path = ("questions", str(key))
+        question, answer = reader.text((*path, "question")), reader.text((*path, "answer"))
+        needs_person = reader.get((*path, "needs_person"), bool)
+        provenance = reader.provenance(path)
+        if question and answer and needs_person is not None and provenance:
+            faqs[str(key)] = Faq(str(key), question, answer, needs_person, provenance)
+    return faqs
 
 
 def _unused(reader: _Reader, path: Path_, known: Dict[str, Any], problems: List[str]) -> None:

@@ -96,6 +96,17 @@ class Permit:
 
 
 @dataclass(frozen=True)
+class Faq:
+    """A frequent question and its answer."""
+
+    key: str
+    question: Text
+    answer: Text
+    needs_person: bool
+    provenance: Provenance
+
+
+@dataclass(frozen=True)
 class Knowledge:
     """Everything in ``knowledge/fees.yml`` and ``knowledge/catalogue.yml``, in every language."""
 
@@ -105,7 +116,9 @@ class Knowledge:
     exemptions_provenance: Provenance
     contribution_rules: Dict[str, str]
     routes: Dict[str, Route]
+    steps: Dict[str, Text]
     permits: Dict[str, Permit]
+    faqs: Dict[str, Faq]
     # Documents every application needs, and those added when a permit already exists.
     base_pack: Tuple[Text, ...]
     renewal_pack: Tuple[Text, ...]

@@ -10,47 +10,37 @@ same tokens, so that typos and missing accents still share most features.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Any, Dict, List, Optional
 
 import numpy as np
-import skops.io as sio
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.pipeline import Pipeline
+
+from sportello.nlu.tfidf import build_pipeline, load_pipeline, save_pipeline, tokenised_text
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "intent_classifier.skops"
 
 
-def tokenised_text(message: Message) -> str:
-    """The message's tokens joined by single spaces (the text the vectorisers read)."""
-    tokens = message.get(TOKENS_NAMES[TEXT]) or []
-    return " ".join(token.text for token in tokens) or (message.get(TEXT) or "")
+def class_weights(labels: List[str], balance: float) -> Dict[str, float]:
+    """Per-intent weights (mean count / count) ** balance: 0 weighs every example alike, 1 every intent alike.
 
-
-def build_pipeline(config: Dict[str, Any]) -> Pipeline:
-    """The untrained vectorisers and classifier for ``config``."""
-    low, high = config["char_ngram_range"]
-    features = FeatureUnion(
-        [
-            ("words", TfidfVectorizer(analyzer="word", token_pattern=r"\S+", sublinear_tf=True)),  # noqa: S106
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(low, high), sublinear_tf=True)),
-        ]
-    )
-    classifier = LogisticRegression(
-        C=config["C"], max_iter=config["max_iter"], random_state=config["random_state"]
-    )
-    return Pipeline([("features", features), ("classifier", classifier)])
+    Frequent questions are one intent with many more examples than the others, so
+    unweighted it swallows vague messages ("I need help with my permit"); fully
+    balanced it loses the questions themselves. A power in between is set in config.yml.
+    """
+    counts = Counter(labels)
+    mean = len(labels) / len(counts)
+    return {label: (mean / count) ** balance for label, count in counts.items()}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -60,7 +50,14 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """C and n-gram range chosen on held-out data (docs/benchmarks/nlu.md)."""
-        return {"C": 10.0, "char_ngram_range": [1, 4], "max_iter": 2000, "random_state": 42, "ranking_length": 10}
+        return {
+            "C": 10.0,
+            "char_ngram_range": [1, 4],
+            "max_iter": 2000,
+            "random_state": 42,
+            "ranking_length": 10,
+            "balance": 0.0,
+        }
 
     def __init__(
         self,
@@ -94,14 +91,9 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> TfidfIntentClassifier:
-        """Loads the trained classifier, refusing any type outside scikit-learn, NumPy and SciPy sparse matrices."""
+        """Loads the trained classifier (see tfidf.load_pipeline for what it refuses)."""
         with model_storage.read_from(resource) as directory:
-            path = directory / MODEL_FILE
-            untrusted = sio.get_untrusted_types(file=path)
-            unexpected = [name for name in untrusted if not name.startswith(("sklearn.", "numpy.", "scipy.sparse."))]
-            if unexpected:
-                raise ValueError(f"refusing to load {path}: unexpected types {unexpected}")
-            pipeline = sio.load(path, trusted=untrusted)
+            pipeline = load_pipeline(directory / MODEL_FILE)
         return cls(config, model_storage, resource, pipeline)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -110,10 +102,12 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         if not examples:
             logger.warning("No intent examples: the intent classifier is not trained")
             return self._resource
-        pipeline = build_pipeline(self._config)
-        pipeline.fit([tokenised_text(e) for e in examples], [e.get(INTENT) for e in examples])
+        labels = [e.get(INTENT) for e in examples]
+        weights = class_weights(labels, self._config["balance"])
+        pipeline = build_pipeline({**self._config, "class_weight": weights})
+        pipeline.fit([tokenised_text(e) for e in examples], labels)
         with self._model_storage.write_to(self._resource) as directory:
-            sio.dump(pipeline, directory / MODEL_FILE)
+            save_pipeline(pipeline, directory / MODEL_FILE)
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -17,13 +17,14 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import METADATA, METADATA_EXAMPLE, METADATA_INTENT, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from sportello.langid import make_identifier
 from sportello.langid.lexicon import Lexicon, build_lexicon
 from sportello.languages import load_registry
+from sportello.nlu.metadata import declared
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +40,7 @@ LEXICON_FILE = "lexicon.json"
 
 def declared_language(message: Message) -> Optional[str]:
     """The language a training example declares in its (example or intent) metadata."""
-    metadata = message.get(METADATA) or {}
-    for level in (METADATA_EXAMPLE, METADATA_INTENT):
-        value = (metadata.get(level) or {}).get(LANGUAGE)
-        if value:
-            return str(value)
-    return None
+    return declared(message, LANGUAGE)
 
 
 def message_language(message: Message) -> Optional[str]:

@@ -15,7 +15,7 @@ def knowledge_dir(tmp_path) -> Path:
     """A copy of the Italian master and its English translation, to break at will."""
     root = tmp_path / "knowledge"
     (root / "translations").mkdir(parents=True)
-    for name in ("fees.yml", "catalogue.yml"):
+    for name in ("fees.yml", "catalogue.yml", "faq.yml"):
         shutil.copy(PROJECT_ROOT / "knowledge" / name, root / name)
     shutil.copytree(PROJECT_ROOT / "knowledge" / "translations" / "en", root / "translations" / "en")
     return root

@@ -67,3 +67,27 @@ def test_format_amount():
     from decimal import Decimal
 
     assert format_amount(Decimal("1176.5")) == "1176,50 €"
+
+
+def test_every_frequent_question_is_answered_in_every_language(lib):
+    from sportello.knowledge.answers import faq_answer
+
+    assert len(lib.knowledge.faqs) >= 30
+    for language in load_registry().codes:
+        for key, faq in lib.knowledge.faqs.items():
+            message = faq_answer(lib, key, language)
+            assert faq.answer[language] in message["text"]
+            assert "{" not in message["text"]
+            if faq.needs_person:
+                assert lib.labels("needs_person", language) in message["text"]
+
+
+def test_uncertain_questions_are_offered_as_buttons(lib):
+    from sportello.knowledge.answers import faq_choices
+
+    message = faq_choices(lib, ["receipt_work", "no_such_key", "lost_stolen"], "en")
+    assert [button["payload"] for button in message["buttons"]] == [
+        '/ask_faq{"faq_key": "receipt_work"}',
+        '/ask_faq{"faq_key": "lost_stolen"}',
+    ]
+    assert message["buttons"][0]["title"] == lib.knowledge.faqs["receipt_work"].question["en"]

@@ -1,5 +1,7 @@
 from datetime import date
 
+import yaml
+
 from sportello import PROJECT_ROOT
 from sportello.knowledge.check import main, provenances, stale
 from sportello.knowledge.loader import load_knowledge
@@ -34,3 +36,16 @@ def test_a_broken_file_fails_the_check(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr("sportello.knowledge.check.KNOWLEDGE_DIR", tmp_path)
     assert main([]) == 1
     assert "fees.yml: file missing" in capsys.readouterr().err
+
+
+def test_frequent_questions_need_training_examples_in_every_language(knowledge, tmp_path):
+    from sportello.knowledge.check import faq_training_problems
+
+    keys = list(knowledge.faqs)
+    blocks = [{"intent": "ask_faq", "metadata": {"faq": key}, "examples": "- x\n"} for key in keys[1:]]
+    blocks.append({"intent": "ask_faq", "metadata": {"faq": "typo_key"}, "examples": "- y\n"})
+    (tmp_path / "it.yml").write_text(yaml.safe_dump({"nlu": blocks}), encoding="utf-8")
+    assert faq_training_problems(knowledge, tmp_path, ["it"]) == [
+        f"data/nlu/it.yml: no ask_faq examples for question {keys[0]!r}",
+        "data/nlu/it.yml: ask_faq examples for 'typo_key', which faq.yml does not have",
+    ]
