@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 FAQ = "faq"
 MODEL_FILE = "faq_selector.skops"
+# What it shares with the intent classifier: the TF-IDF and logistic-regression settings.
+MODEL_SETTINGS = ("C", "char_ngram_range", "max_iter", "random_state")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -42,7 +44,7 @@ class FaqSelector(GraphComponent):
     def get_default_config() -> Dict[str, Any]:
         """The FAQ intent's name, and the intent classifier's model settings."""
         # Below `threshold` the assistant offers the likeliest questions instead of answering one.
-        model = TfidfIntentClassifier.get_default_config()
+        model = {key: TfidfIntentClassifier.get_default_config()[key] for key in MODEL_SETTINGS}
         return {**model, "intent": "ask_faq", "ranking_length": 3, "threshold": 0.3}
 
     def __init__(

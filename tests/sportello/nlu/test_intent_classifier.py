@@ -61,3 +61,14 @@ def test_refuses_to_load_unexpected_types(tmp_path):
         sio.dump({"payload": __import__("collections").OrderedDict()}, directory / MODEL_FILE)
     with pytest.raises(ValueError, match="unexpected types"):
         TfidfIntentClassifier.load({}, storage, resource, ExecutionContext(GraphSchema({}), "test"))
+
+
+def test_class_weights_between_none_and_balanced():
+    from sportello.nlu.intent_classifier import class_weights
+
+    labels = ["ask_faq"] * 90 + ["greet"] * 10
+    assert class_weights(labels, 0.0) == {"ask_faq": 1.0, "greet": 1.0}
+    balanced = class_weights(labels, 1.0)
+    assert balanced["ask_faq"] * 90 == pytest.approx(balanced["greet"] * 10)
+    half = class_weights(labels, 0.5)
+    assert half["ask_faq"] == pytest.approx((50 / 90) ** 0.5) and half["greet"] == pytest.approx(5 ** 0.5)
