@@ -12,21 +12,19 @@ the domain, without sources and dates).
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.pipeline import Pipeline
 
 from sportello.nlu.intent_classifier import TfidfIntentClassifier
 from sportello.nlu.metadata import declared
-from sportello.nlu.tfidf import build_pipeline, load_pipeline, save_pipeline, tokenised_text
+from sportello.nlu.pipeline_component import PipelineComponent
+from sportello.nlu.tfidf import build_pipeline, tokenised_text
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +35,10 @@ MODEL_SETTINGS = ("C", "char_ngram_range", "max_iter", "random_state")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class FaqSelector(GraphComponent):
+class FaqSelector(PipelineComponent):
     """Adds the frequent question's key to messages of the FAQ intent."""
+
+    model_file = MODEL_FILE
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -46,43 +46,6 @@ class FaqSelector(GraphComponent):
         # Below `threshold` the assistant offers the likeliest questions instead of answering one.
         model = {key: TfidfIntentClassifier.get_default_config()[key] for key in MODEL_SETTINGS}
         return {**model, "intent": "ask_faq", "ranking_length": 3, "threshold": 0.3}
-
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        pipeline: Optional[Pipeline] = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._pipeline = pipeline
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> FaqSelector:
-        """Creates an untrained selector."""
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> FaqSelector:
-        """Loads the trained selector (see tfidf.load_pipeline for what it refuses)."""
-        with model_storage.read_from(resource) as directory:
-            pipeline = load_pipeline(directory / MODEL_FILE)
-        return cls(config, model_storage, resource, pipeline)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Learns the keys from the FAQ intent's examples."""
@@ -97,9 +60,7 @@ class FaqSelector(GraphComponent):
             return self._resource
         pipeline = build_pipeline(self._config)
         pipeline.fit([text for text, _ in examples], [key for _, key in examples])
-        with self._model_storage.write_to(self._resource) as directory:
-            save_pipeline(pipeline, directory / MODEL_FILE)
-        return self._resource
+        return self._save(pipeline)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Sets ``faq`` on each message whose intent is the FAQ intent."""

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.pipeline import Pipeline
 
-from sportello.nlu.tfidf import build_pipeline, load_pipeline, save_pipeline, tokenised_text
+from sportello.nlu.pipeline_component import PipelineComponent
+from sportello.nlu.tfidf import build_pipeline, tokenised_text
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +42,10 @@ def class_weights(labels: List[str], balance: float) -> Dict[str, float]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class TfidfIntentClassifier(GraphComponent, IntentClassifier):
+class TfidfIntentClassifier(PipelineComponent, IntentClassifier):
     """Predicts the intent and a ranking of the likeliest ones."""
+
+    model_file = MODEL_FILE
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -59,43 +59,6 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
             "balance": 0.0,
         }
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        pipeline: Optional[Pipeline] = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._pipeline = pipeline
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> TfidfIntentClassifier:
-        """Creates an untrained classifier."""
-        return cls(config, model_storage, resource)
-
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> TfidfIntentClassifier:
-        """Loads the trained classifier (see tfidf.load_pipeline for what it refuses)."""
-        with model_storage.read_from(resource) as directory:
-            pipeline = load_pipeline(directory / MODEL_FILE)
-        return cls(config, model_storage, resource, pipeline)
-
     def train(self, training_data: TrainingData) -> Resource:
         """Fits the vectorisers and the classifier on the intent examples."""
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
@@ -106,9 +69,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):
         weights = class_weights(labels, self._config["balance"])
         pipeline = build_pipeline({**self._config, "class_weight": weights})
         pipeline.fit([tokenised_text(e) for e in examples], labels)
-        with self._model_storage.write_to(self._resource) as directory:
-            save_pipeline(pipeline, directory / MODEL_FILE)
-        return self._resource
+        return self._save(pipeline)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Sets ``intent`` and ``intent_ranking`` on each message."""
