@@ -10,7 +10,7 @@ from sportello.knowledge.answers import FAQ_ENTITY, INTENTS, answer, faq_answer,
 from sportello.knowledge.status import NUMBER_ENTITY, status_answer
 from sportello.languages import load_registry
 from sportello.office import field_text, load_office
-from sportello.responses import LANGUAGE_SLOT
+from sportello.responses import LANGUAGE_SLOT, answer_language
 
 PENDING_SLOT = "pending_question"
 
@@ -21,7 +21,7 @@ async def _reply(kind: str, dispatcher: CollectingDispatcher, tracker: Tracker) 
     if tracker.latest_message.get("text") == f"/{INTENTS[kind]}":
         # A bare button ("Another permit", the menu): ask afresh instead of reusing the last case.
         permit = procedure = None
-    messages, asking = answer(library(), kind, permit, procedure, tracker.get_slot(LANGUAGE_SLOT) or "it")
+    messages, asking = answer(library(), kind, permit, procedure, answer_language(tracker.get_slot(LANGUAGE_SLOT)))
     for message in messages:
         dispatcher.utter_message(text=message["text"], buttons=message.get("buttons") or [])
     events: List[Dict[str, Any]] = [SlotSet(PENDING_SLOT, kind if asking else None)]
@@ -88,9 +88,8 @@ class ActionAnswerStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        registry = load_registry()
-        language = tracker.get_slot(LANGUAGE_SLOT) or registry.reference
-        page = field_text(load_office()["status_page"], language, registry.reference) or ""
+        language = answer_language(tracker.get_slot(LANGUAGE_SLOT))
+        page = field_text(load_office()["status_page"], language, load_registry().reference) or ""
         number = next(tracker.get_latest_entity_values(NUMBER_ENTITY), None)
         for message in status_answer(library(), number, page, language):
             dispatcher.utter_message(text=message["text"])
@@ -106,7 +105,7 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        language = tracker.get_slot(LANGUAGE_SLOT) or load_registry().reference
+        language = answer_language(tracker.get_slot(LANGUAGE_SLOT))
         lib = library()
         # A "did you mean" button names the question; otherwise the FAQ selector's guess.
         key = next(tracker.get_latest_entity_values(FAQ_ENTITY), None)

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from sportello.languages import load_registry
 from sportello.office import field_text, load_office
-from sportello.responses import LANGUAGE_SLOT, variation
+from sportello.responses import LANGUAGE_SLOT, answer_language, variation
 
 
 class ActionOfficeInfo(Action):
@@ -20,7 +20,7 @@ class ActionOfficeInfo(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         registry = load_registry()
-        language = tracker.get_slot(LANGUAGE_SLOT) or registry.reference
+        language = answer_language(tracker.get_slot(LANGUAGE_SLOT))
         unconfirmed = variation(domain, "utter_to_be_confirmed", language)["text"]
         values = {
             name: field_text(field, language, registry.reference) or unconfirmed

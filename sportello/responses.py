@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
+from sportello.languages import load_registry
+
 LANGUAGE_SLOT = "language"
+
+
+def answer_language(slot_value: Optional[str]) -> str:
+    """The language to answer in: the conversation's, or the reference language while it is unknown."""
+    return slot_value or load_registry().reference
 MENU_RESPONSE = "utter_menu"
 
 

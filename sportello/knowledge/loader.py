@@ -62,6 +62,8 @@ class _Reader:
         self.translations = translations
         self.problems = problems
         self.text_paths: set = set()
+        # Ids each kind of reference ("document", "step") actually points at.
+        self.used: Dict[str, set] = {}
 
     def problem(self, path: Path_, message: str) -> None:
         self.problems.append(f"{self.name}: {'.'.join(path) or '(top)'}: {message}")
@@ -132,6 +134,7 @@ class _Reader:
 
     def ids(self, path: Path_, known: Dict[str, Any], what: str) -> List[str]:
         values = self.get(path, list, required=False) or []
+        self.used.setdefault(what, set()).update(values)
         for value in values:
             if value not in known:
                 self.problem(path, f"unknown {what} {value!r}")
@@ -182,8 +185,10 @@ def load_knowledge(root: Path, languages: Sequence[str], reference: str = "it") 
     faqs = _faqs(readers["faq.yml"])
     for reader in readers.values():
         reader.unexpected_translation_keys()
-    _unused(catalogue, ("documents",), documents, problems)
-    _unused(catalogue, ("steps",), steps, problems)
+    for path, known, what in ((("documents",), documents, "document"), (("steps",), steps, "step")):
+        for key in known:
+            if key not in catalogue.used.get(what, set()):
+                catalogue.problem((*path, key), "defined but never used")
     if problems or exemptions_provenance is None:
         raise KnowledgeError(problems)
     return Knowledge(
@@ -333,14 +338,6 @@ def _faqs(reader: _Reader) -> Dict[str, Faq]:
         if question and answer and needs_person is not None and provenance:
             faqs[str(key)] = Faq(str(key), question, answer, needs_person, provenance)
     return faqs
-
-
-def _unused(reader: _Reader, path: Path_, known: Dict[str, Any], problems: List[str]) -> None:
-    text = yaml.safe_dump(reader.master, allow_unicode=True)
-    for key in known:
-        # An id listed nowhere else in the file is a leftover from an edit.
-        if len(re.findall(rf"(?<![\w]){re.escape(key)}(?![\w])", text)) < 2:
-            reader.problem((*path, key), "defined but never used")
 
 
 def _read(path: Path, problems: List[str]) -> Any:
