@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: run shell test pytest lint check-knowledge validate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp lock clean
+.PHONY: run shell test pytest lint check-knowledge validate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp bench-appointments lock clean
 
 run: $(STAMP)
 	@scripts/serve.sh run
@@ -50,6 +50,9 @@ bench-langid: $(STAMP)
 
 bench-whatsapp: $(STAMP)
 	$(PY) -m benchmarks.whatsapp
+
+bench-appointments: $(STAMP)
+	$(PY) -m benchmarks.appointments
 
 $(STAMP): requirements.lock scripts/find-python310.sh
 	@python=$$(scripts/find-python310.sh) && \

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts the action server (5055) and the Rasa server (5005: REST and WhatsApp channels,
-# HTTP API) on the embedded defaults. WhatsApp: with the WHATSAPP_* variables set (in
-# the environment or a git-ignored .env) the connector talks to WHATSAPP_API_URL;
+# Starts the action server (5055), the appointment scheduler, the staff API (5102) and
+# the Rasa server (5005: REST and WhatsApp channels, HTTP API) on the embedded defaults.
+# WhatsApp: with the WHATSAPP_* variables set (in the environment or a git-ignored
+# .env) the connector talks to WHATSAPP_API_URL;
 # without them the local WhatsApp simulator (5101) plays Meta and the connector is
 # wired to it. With `shell`, opens a terminal chat and stops everything when it ends;
 # otherwise waits until Ctrl-C, which stops everything.
@@ -13,6 +14,7 @@ mkdir -p var
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
 secret() { .venv/bin/python -c "from sportello.runtime import load_secret; print(load_secret('$1'))"; }
 token=$(secret api_token)
+secret staff_token >/dev/null
 pids=()
 stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
 trap stop INT TERM EXIT
@@ -33,6 +35,11 @@ export WHATSAPP_API_URL=${WHATSAPP_API_URL:-https://graph.facebook.com/v21.0}
 
 .venv/bin/rasa run actions --port 5055 --actions actions >var/actions.log 2>&1 &
 pids+=($!)
+# Appointment reminders and retention; the staff API (appointments) on 5102.
+.venv/bin/python -m sportello.appointments.scheduler >var/scheduler.log 2>&1 &
+pids+=($!)
+.venv/bin/python -m sportello.staff.app --port 5102 >var/staff.log 2>&1 &
+pids+=($!)
 rasa_args=(run --model "$model" --port 5005 --credentials credentials.yml --endpoints endpoints.yml
   --enable-api "--auth-token=$token")
 if [ "$mode" = shell ]; then
@@ -42,6 +49,7 @@ if [ "$mode" = shell ]; then
 else
   echo "Rasa server on http://localhost:5005 (REST channel: POST /webhooks/rest/webhook)."
   [ -n "$simulator" ] && echo "WhatsApp simulator: open http://localhost:5101 and chat as an applicant."
+  echo "Staff API on http://localhost:5102/staff/api/appointments (token: var/secrets/staff_token)."
   echo "API token for /model/parse and the HTTP API is in var/secrets/api_token. Ctrl-C stops."
   .venv/bin/rasa "${rasa_args[@]}" &
   pids+=($!)

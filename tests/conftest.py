@@ -3,16 +3,45 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Iterator
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
 from sportello import PROJECT_ROOT
+from sportello.devserver import running_stack
 from sportello.languages import LanguageRegistry, load_registry
 
 SHARED_LANGID = PROJECT_ROOT.parent / "shared" / "data" / "langid"
+POSTGRES_URL = os.environ.get("SPORTELLO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a throw-away schema on the real PostgreSQL.
+
+    The PostgreSQL variant skips, saying why, where no server listens at
+    SPORTELLO_TEST_POSTGRES_URL (default 127.0.0.1:5432, trust auth, database test).
+    """
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    admin = sa.create_engine(POSTGRES_URL, future=True)
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
+    # libpq's "options" puts every connection into the throw-away schema.
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +62,13 @@ def model_path() -> Path:
     if not value:
         pytest.skip("no trained model: run the tests through `make test`, which trains one")
     return PROJECT_ROOT / value
+
+
+TOKEN = "test-api-token"
+
+
+@pytest.fixture(scope="session")
+def server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The trained model behind the real Rasa server, action server and channels (one for the session)."""
+    with running_stack(model_path, tmp_path_factory.mktemp("server"), TOKEN) as stack:
+        yield stack.base_url

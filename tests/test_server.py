@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, List
 from urllib.error import HTTPError
 from urllib.request import Request, urlopen
 
 import pytest
 
 from sportello.channels.commands import NEUTRALISER
-from sportello.devserver import call, running_stack
-
-TOKEN = "test-api-token"
-
-
-@pytest.fixture(scope="module")
-def server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_stack(model_path, tmp_path_factory.mktemp("server"), TOKEN) as stack:
-        yield stack.base_url
+from sportello.devserver import call
+from tests.conftest import TOKEN
 
 
 def say(base: str, sender: str, text: str) -> List[Dict[str, Any]]:

@@ -5,6 +5,9 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
+from sportello.appointments.messages import texts
+from sportello.knowledge.answers import KNOWLEDGE_DIR
+from sportello.knowledge.labels import load_labels
 from sportello.office import load_office
 from sportello.responses import LANGUAGE_SLOT
 
@@ -16,9 +19,7 @@ def variation_languages(variations: List[Dict[str, Any]]) -> List[Optional[str]]
     """The language each variation is for (None for the unconditioned reference text)."""
     languages: List[Optional[str]] = []
     for candidate in variations:
-        values = [
-            c.get("value") for c in candidate.get("condition") or [] if c.get("name") == LANGUAGE_SLOT
-        ]
+        values = [c.get("value") for c in candidate.get("condition") or [] if c.get("name") == LANGUAGE_SLOT]
         languages.append(values[0] if values else None)
     return languages
 
@@ -66,8 +67,12 @@ def test_office_texts_exist_in_every_language(registry):
 
 
 def test_the_checker_catches_a_missing_language(domain, registry):
-    broken = {"utter_x": [{"text": "ciao"}, {"text": "hi", "condition": [
-        {"type": "slot", "name": "language", "value": "en"}]}]}
+    broken = {
+        "utter_x": [
+            {"text": "ciao"},
+            {"text": "hi", "condition": [{"type": "slot", "name": "language", "value": "en"}]},
+        ]
+    }
     languages = variation_languages(broken["utter_x"])
     assert set(registry.codes) - {registry.reference} - set(languages)
 
@@ -76,3 +81,21 @@ def test_the_checker_catches_a_missing_language(domain, registry):
 def test_unsourced_office_fields_stay_unset(field):
     # Never invent an address or hours: the office must confirm them first.
     assert load_office()[field] is None
+
+
+@pytest.mark.parametrize("name", ["labels.yml", "appointment_labels.yml"])
+def test_label_files_have_every_language_with_the_same_placeholders(registry, name):
+    load_labels(KNOWLEDGE_DIR / name, registry.codes, registry.reference)
+
+
+def test_appointment_buttons_fit_whatsapp_reply_buttons(registry):
+    for key in (
+        "button_no_number",
+        "button_later",
+        "button_change_date",
+        "button_cancel",
+        "button_yes_cancel",
+        "button_keep",
+    ):
+        for code in registry.codes:
+            assert len(texts()(key, code)) <= 20, (key, code)

@@ -53,10 +53,10 @@ def answer(
     """The messages answering ``kind`` for the case; True with them when they ask for a missing part."""
     permit = lib.knowledge.permits.get(permit_id or "")
     if permit is None:
-        return [ask_permit(lib, kind, language)], True
+        return [ask_permit(lib, INTENTS[kind], language)], True
     procedure = permit.procedures.get(procedure_id or "")
     if procedure is None:
-        return [ask_procedure(lib, kind, permit, language)], True
+        return [ask_procedure(lib, INTENTS[kind], permit, language)], True
     body = {"documents": _documents, "cost": _cost, "procedure": _steps}[kind](lib, permit, procedure, language)
     return [*body, _closing(lib, permit, procedure, language)], False
 
@@ -85,21 +85,21 @@ def faq_choices(lib: Library, keys: List[str], language: str) -> Message:
     return {"text": lib.labels("faq_choices", language), "buttons": buttons}
 
 
-def ask_permit(lib: Library, kind: str, language: str) -> Message:
-    """Which permit? One button per permit type in the catalogue."""
+def ask_permit(lib: Library, intent: str, language: str) -> Message:
+    """Which permit? One button per permit type in the catalogue; each payload is ``intent`` with the choice."""
     buttons = [
-        {"title": permit.name[language], "payload": _payload(kind, permit_type=permit.id)}
+        {"title": permit.name[language], "payload": payload(intent, permit_type=permit.id)}
         for permit in lib.knowledge.permits.values()
     ]
     return {"text": lib.labels("ask_permit", language), "buttons": buttons}
 
 
-def ask_procedure(lib: Library, kind: str, permit: Permit, language: str) -> Message:
-    """Which procedure? One button per procedure the catalogue offers for ``permit``."""
+def ask_procedure(lib: Library, intent: str, permit: Permit, language: str) -> Message:
+    """Which procedure? One button per procedure the catalogue offers for ``permit``, as ``intent`` payloads."""
     buttons = [
         {
             "title": lib.labels(f"procedure_{procedure}", language).capitalize(),
-            "payload": _payload(kind, permit_type=permit.id, procedure=procedure),
+            "payload": payload(intent, permit_type=permit.id, procedure=procedure),
         }
         for procedure in PROCEDURES
         if procedure in permit.procedures
@@ -112,8 +112,9 @@ def format_amount(amount: Decimal) -> str:
     return f"{amount:.2f}".replace(".", ",") + " €"
 
 
-def _payload(kind: str, **entities: str) -> str:
-    return f"/{INTENTS[kind]}" + json.dumps(entities, separators=(",", ":"))
+def payload(intent: str, **entities: str) -> str:
+    """A button payload: the intent and its entities, as the channel will sign it."""
+    return f"/{intent}" + (json.dumps(entities, separators=(",", ":")) if entities else "")
 
 
 def _heading(lib: Library, key: str, permit: Permit, procedure: Procedure, language: str) -> str:

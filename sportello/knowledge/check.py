@@ -9,6 +9,7 @@ reminder for staff, not an error).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Iterator, List, Optional, Tuple
 import yaml
 
 from sportello import PROJECT_ROOT
+from sportello.appointments.config import load_settings
+from sportello.appointments.dates import load_date_words
 from sportello.knowledge.labels import load_labels
 from sportello.knowledge.loader import KnowledgeError, load_knowledge
 from sportello.knowledge.model import Knowledge, Provenance
@@ -61,6 +64,24 @@ def faq_training_problems(knowledge: Knowledge, nlu_dir: Path, languages: List[s
     return problems
 
 
+def date_word_problems(languages: List[str]) -> List[str]:
+    """Supported languages without their day and month words in dates.yml."""
+    words = load_date_words()
+    return [
+        f"dates.yml: languages.{code}: missing (every supported language needs its date words)"
+        for code in languages
+        if code not in words
+    ]
+
+
+def _loadable(dotted: str) -> bool:
+    module, _, name = dotted.rpartition(".")
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except (ImportError, ValueError):
+        return False
+
+
 def stale(knowledge: Knowledge, today: date, max_age_days: int) -> List[str]:
     """Labels of items verified more than ``max_age_days`` before ``today``, oldest first."""
     limit = today - timedelta(days=max_age_days)
@@ -77,7 +98,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         knowledge = load_knowledge(KNOWLEDGE_DIR, registry.codes, registry.reference)
         load_labels(KNOWLEDGE_DIR / "labels.yml", registry.codes, registry.reference)
+        load_labels(KNOWLEDGE_DIR / "appointment_labels.yml", registry.codes, registry.reference)
+        settings = load_settings()
         problems = faq_training_problems(knowledge, NLU_DIR, registry.codes)
+        problems += date_word_problems(registry.codes)
+        if not _loadable(settings.backend):
+            problems.append(f"appointments.yml: backend: cannot load {settings.backend!r}")
     except KnowledgeError as error:
         return _report(error.problems)
     except (OSError, ValueError) as error:
@@ -89,7 +115,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     combinations = sum(len(permit.procedures) for permit in knowledge.permits.values())
     print(
         f"knowledge: OK - {len(knowledge.permits)} permit types, {combinations} permit x procedure answers, "
-        f"{len(knowledge.faqs)} frequent questions, "
+        f"{len(knowledge.faqs)} frequent questions, {len(settings.services)} appointment service(s), "
         f"{len(items)} sourced items ({unconfirmed} to confirm or disputed), languages {', '.join(registry.codes)}"
     )
     old = stale(knowledge, date.today(), args.max_age_days)

@@ -1,4 +1,4 @@
-"""The words around the knowledge in answers, from the staff-edited ``knowledge/labels.yml``."""
+"""Texts around the knowledge in answers, from staff-edited label files (``knowledge/labels.yml`` and others)."""
 
 from __future__ import annotations
 
@@ -29,15 +29,15 @@ def load_labels(path: Path, languages: Sequence[str], reference: str) -> Labels:
     problems: List[str] = []
     for key, texts in labels.items():
         if not isinstance(texts, dict) or not isinstance(texts.get(reference), str):
-            problems.append(f"labels.yml: {key}: needs a {reference} text")
+            problems.append(f"{path.name}: {key}: needs a {reference} text")
             continue
         expected = sorted(PLACEHOLDER.findall(texts[reference]))
         for language in languages:
             text = texts.get(language)
             if not isinstance(text, str) or not text.strip():
-                problems.append(f"labels.yml: {key}: no {language} text")
+                problems.append(f"{path.name}: {key}: no {language} text")
             elif sorted(PLACEHOLDER.findall(text)) != expected:
-                problems.append(f"labels.yml: {key}.{language}: placeholders must be {expected}")
+                problems.append(f"{path.name}: {key}.{language}: placeholders must be {expected}")
     if problems:
         raise ValueError("\n".join(problems))
     return Labels(labels)

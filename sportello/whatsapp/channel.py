@@ -40,7 +40,7 @@ from sportello.whatsapp.graph_api import GraphApi
 from sportello.whatsapp.media import MediaReceiver
 from sportello.whatsapp.outbox import Outbox
 from sportello.whatsapp.signature import verify
-from sportello.whatsapp.store import WhatsAppStore
+from sportello.whatsapp.store import WhatsAppStore, default_store_url
 from sportello.whatsapp.webhook import MAX_BODY_BYTES, InboundMessage, InvalidPayload, Media, parse_webhook
 
 logger = logging.getLogger(__name__)
@@ -94,10 +94,7 @@ class WhatsAppInput(InputChannel):
             raise ValueError(f"whatsapp channel: missing credentials {missing} (set the WHATSAPP_* variables)")
         # Optional: a Redis shared by the processes answers "seen before?" (sportello.whatsapp.dedupe).
         redis_url = credentials.get("redis_url") or os.environ.get("WHATSAPP_REDIS_URL")
-        store_url = credentials.get("store_url")
-        if not store_url:
-            VAR_DIR.mkdir(parents=True, exist_ok=True)
-            store_url = f"sqlite:///{VAR_DIR / 'whatsapp.db'}"
+        store_url = credentials.get("store_url") or default_store_url()
         return cls(
             app_secret=str(credentials["app_secret"]),
             verify_token=str(credentials["verify_token"]),

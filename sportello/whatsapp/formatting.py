@@ -19,6 +19,7 @@ MAX_BUTTON_TITLE = 20
 MAX_BUTTON_ID = 256
 MAX_ROWS = 10
 MAX_ROW_TITLE = 24
+MAX_SECTION_TITLE = 24
 MAX_ROW_DESCRIPTION = 72
 MAX_ROW_ID = 200
 MAX_LIST_LABEL = 20
@@ -81,7 +82,7 @@ class _Turn:
     """Collects the bodies of one turn; texts wait in ``_pending`` so that consecutive ones merge."""
 
     def __init__(self, recipient: str, list_label: str) -> None:
-        self._envelope = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient}
+        self._envelope = _envelope(recipient)
         self._list_label = list_label
         self._bodies: list[dict] = []
         self._pending: list[str] = []
@@ -126,7 +127,8 @@ class _Turn:
         # Waiting texts go into the interactive body too: one message instead of two.
         text = "\n\n".join([*self._pending, text]).strip()
         choices = [_choice(button) for button in buttons]
-        interactive = _interactive(choices, self._list_label) if text else None
+        sections = [str(button.get("section") or "") for button in buttons]
+        interactive = _interactive(choices, self._list_label, sections) if text else None
         if interactive is None:
             self._pending = [self._numbered(text, choices)]
             return
@@ -154,14 +156,21 @@ def _choice(button: dict) -> tuple[str, str]:
     return payload or title, title or " ".join(payload.split())
 
 
-def _interactive(choices: list[tuple[str, str]], list_label: str) -> tuple[str, dict[str, Any]] | None:
-    """Returns the interactive type ("button" or "list") and action for the choices, or None if neither fits."""
+def _interactive(
+    choices: list[tuple[str, str]], list_label: str, sections: list[str]
+) -> tuple[str, dict[str, Any]] | None:
+    """Returns the interactive type ("button" or "list") and action for the choices, or None if neither fits.
+
+    Buttons that name a ``section`` (appointment slots name their day) always become a
+    list, with consecutive buttons of the same section under one section title.
+    """
     payloads = [payload for payload, _ in choices]
     titles = [title for _, title in choices]
     if not all(payload.strip() for payload in payloads) or not all(titles) or len(set(payloads)) < len(payloads):
         return None
     if (
-        len(choices) <= MAX_BUTTONS
+        not any(sections)
+        and len(choices) <= MAX_BUTTONS
         and len(set(titles)) == len(titles)
         and all(_length(title) <= MAX_BUTTON_TITLE for title in titles)
         and all(_length(payload) <= MAX_BUTTON_ID for payload in payloads)
@@ -170,13 +179,16 @@ def _interactive(choices: list[tuple[str, str]], list_label: str) -> tuple[str, 
         return "button", {"buttons": buttons}
     if len(choices) > MAX_ROWS or any(_length(payload) > MAX_ROW_ID for payload in payloads):
         return None
-    rows = []
-    for payload, title in choices:
+    grouped: list[dict[str, Any]] = []
+    for (payload, title), section in zip(choices, sections, strict=True):
         row = {"id": payload, "title": shorten(title, MAX_ROW_TITLE)}
         if row["title"] != title:
             row["description"] = shorten(title, MAX_ROW_DESCRIPTION)
-        rows.append(row)
-    return "list", {"button": list_label, "sections": [{"rows": rows}]}
+        if not grouped or (section and grouped[-1].get("title") != shorten(section, MAX_SECTION_TITLE)):
+            grouped.append({"title": shorten(section, MAX_SECTION_TITLE)} if section else {})
+            grouped[-1]["rows"] = []
+        grouped[-1]["rows"].append(row)
+    return "list", {"button": list_label, "sections": grouped}
 
 
 def _length(text: str) -> int:
@@ -259,3 +271,19 @@ def _tail(text: str, limit: int, boundaries: tuple[re.Pattern[str], ...] = _BOUN
             break
         tail = piece + tail
     return tail.strip()
+
+
+def text_body(recipient: str, text: str) -> dict:
+    """One plain text message (cut to the 4096-character limit at a clean boundary)."""
+    return {**_envelope(recipient), "type": "text", "text": {"body": _head(text, MAX_TEXT), "preview_url": False}}
+
+
+def template_body(recipient: str, name: str, language_code: str, parameters: list[str]) -> dict:
+    """An approved template message, the only kind WhatsApp delivers outside the 24-hour window."""
+    components = [{"type": "body", "parameters": [{"type": "text", "text": str(p)} for p in parameters]}]
+    template = {"name": name, "language": {"code": language_code}, "components": components}
+    return {**_envelope(recipient), "type": "template", "template": template}
+
+
+def _envelope(recipient: str) -> dict:
+    return {"messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient}

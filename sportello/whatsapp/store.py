@@ -9,38 +9,21 @@ on PostgreSQL alike.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from sportello.db import UtcDateTime, create_engine
+from sportello.runtime import VAR_DIR
 from sportello.whatsapp.webhook import InboundMessage, StatusUpdate
 
 ID_LENGTH = 256
 # webhook.py accepts timestamps of up to 19 digits; BIGINT stops at 2**63 - 1.
 MAX_TIMESTAMP = 2**63 - 1
 OPTION_KEY_LENGTH = 3
-
-
-class UtcDateTime(sa.types.TypeDecorator):
-    """Timezone-aware UTC datetimes, stored naive in UTC so SQLite and PostgreSQL compare them alike."""
-
-    impl = sa.DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Returns the value as naive UTC; naive input is refused, as its zone is unknown."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("datetimes must be timezone-aware")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Returns the stored value as an aware UTC datetime."""
-        return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
 metadata = sa.MetaData()
@@ -164,6 +147,18 @@ class MediaRecord:
     received_at: datetime | None = None
 
 
+def default_store_url() -> str:
+    """``WHATSAPP_STORE_URL`` or, on the embedded default, ``var/whatsapp.db``.
+
+    The Rasa server, the appointment scheduler and the staff API share this database.
+    """
+    url = os.environ.get("WHATSAPP_STORE_URL")
+    if url:
+        return url
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{VAR_DIR / 'whatsapp.db'}"
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -177,8 +172,7 @@ class WhatsAppStore:
     """WhatsApp connector state in one SQL database (SQLAlchemy Core; SQLite or PostgreSQL)."""
 
     def __init__(self, url: str) -> None:
-        # hide_parameters: database errors must not carry phone numbers or message bodies into logs.
-        self.engine = sa.create_engine(url, future=True, hide_parameters=True)
+        self.engine = create_engine(url)
         try:
             metadata.create_all(self.engine)
         except DBAPIError:

@@ -1,9 +1,7 @@
 """WhatsAppStore on SQLite and on a real PostgreSQL (a throw-away schema per test)."""
 
 import dataclasses
-import os
 import threading
-import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,7 +10,6 @@ import sqlalchemy as sa
 from sportello.whatsapp.store import INBOUND, OUTBOX, STATUSES, WhatsAppStore
 from sportello.whatsapp.webhook import InboundMessage, Media, StatusUpdate
 
-POSTGRES_URL = os.environ.get("SPORTELLO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ROME = timezone(timedelta(hours=2))
 
 
@@ -35,24 +32,9 @@ def record(store, message):
     return store.record_inbound(message, dataclasses.asdict(message))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'whatsapp.db'}"
-        return
-    admin = sa.create_engine(POSTGRES_URL, future=True)
-    schema = f"wa_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except sa.exc.OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error.orig}")
-    # libpq's "options" puts every connection of the store into the throw-away schema.
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+@pytest.fixture
+def store_url(database_url):
+    return database_url
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Appointments at the Ufficio Immigrazione: calendar, bookings, typed dates, reminders, staff API."""
