@@ -12,8 +12,11 @@ import sqlalchemy as sa
 import yaml
 
 from sportello import PROJECT_ROOT
+from sportello.appointments.service import Appointments, open_appointments
 from sportello.devserver import running_stack
 from sportello.languages import LanguageRegistry, load_registry
+from sportello.whatsapp.store import WhatsAppStore
+from tests.sportello.appointments.conftest import settings_with
 
 SHARED_LANGID = PROJECT_ROOT.parent / "shared" / "data" / "langid"
 POSTGRES_URL = os.environ.get("SPORTELLO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -72,3 +75,19 @@ def server(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """The trained model behind the real Rasa server, action server and channels (one for the session)."""
     with running_stack(model_path, tmp_path_factory.mktemp("server"), TOKEN) as stack:
         yield stack.base_url
+
+
+@pytest.fixture
+def whatsapp_store(tmp_path: Path) -> Iterator[WhatsAppStore]:
+    """A WhatsApp store (inbound, contacts, outbox) on a SQLite file."""
+    store = WhatsAppStore(f"sqlite:///{tmp_path / 'whatsapp.db'}")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Appointments]:
+    """The appointment parts on a fresh database with the test settings (tests/sportello/appointments/conftest.py)."""
+    parts = open_appointments(database_url, settings_with())
+    yield parts
+    parts.store.close()

@@ -3,11 +3,9 @@
 from datetime import datetime, timezone
 from typing import Any, Dict
 
-import pytest
 import yaml
 
 from sportello.appointments.config import AppointmentSettings, parse_settings
-from sportello.appointments.service import Appointments, open_appointments
 
 SETTINGS_YAML = """
 timezone: Europe/Rome
@@ -60,15 +58,3 @@ def settings_with(**changes: Any) -> AppointmentSettings:
         else:
             raw[key] = value
     return parse_settings(raw)
-
-
-@pytest.fixture
-def settings() -> AppointmentSettings:
-    return settings_with()
-
-
-@pytest.fixture
-def app(database_url: str, settings: AppointmentSettings) -> Appointments:
-    parts = open_appointments(database_url, settings)
-    yield parts
-    parts.store.close()

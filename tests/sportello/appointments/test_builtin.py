@@ -116,3 +116,24 @@ def test_fifty_senders_race_for_the_last_slot_of_a_day(database_url):
         assert len([b for b in taken if b.status == "active"]) == 1
     finally:
         app.store.close()
+
+
+def test_a_slot_with_capacity_two_takes_two_bookings(database_url):
+    services = {
+        "questura": {
+            "slot_minutes": 15,
+            "capacity": 2,
+            "days": ["thursday"],
+            "sessions": [{"start": "09:00", "end": "09:30"}],
+        }
+    }
+    app = open_appointments(database_url, settings_with(calendar={"services": services}))
+    try:
+        first = app.backend.free_slots(NOW, limit=1)[0]
+        assert app.backend.book(request(first.id, "a"), NOW).status == "booked"
+        assert app.backend.free_slots(NOW, limit=1)[0] == first  # one seat left
+        assert app.backend.book(request(first.id, "b"), NOW).status == "booked"
+        assert app.backend.free_slots(NOW, limit=1)[0] != first
+        assert app.backend.book(request(first.id, "c"), NOW).status == "slot_taken"
+    finally:
+        app.store.close()

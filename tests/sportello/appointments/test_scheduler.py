@@ -2,24 +2,15 @@
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from sportello.appointments.backend import BookingRequest
 from sportello.appointments.notifier import Notifier
 from sportello.appointments.scheduler import purge, send_reminders
-from sportello.whatsapp.store import OUTBOX, WhatsAppStore
+from sportello.whatsapp.store import OUTBOX
 from tests.sportello.appointments.conftest import NOW
 
 
-@pytest.fixture
-def whatsapp(tmp_path):
-    store = WhatsAppStore(f"sqlite:///{tmp_path / 'whatsapp.db'}")
-    yield store
-    store.close()
-
-
-def outbox(whatsapp):
-    with whatsapp.engine.connect() as connection:
+def outbox(whatsapp_store):
+    with whatsapp_store.engine.connect() as connection:
         return [row.body for row in connection.execute(OUTBOX.select().order_by(OUTBOX.c.id))]
 
 
@@ -28,15 +19,15 @@ def book_thursday_nine(app, sender="393331234567", language="en"):
     return app.backend.book(BookingRequest(sender, slot.id, "Amina Ben Ali", None, None, None, language), NOW).booking
 
 
-def test_the_reminder_goes_out_once_the_day_before_from_the_configured_time(app, whatsapp):
+def test_the_reminder_goes_out_once_the_day_before_from_the_configured_time(app, whatsapp_store):
     booking = book_thursday_nine(app)
-    notifier = Notifier(app.settings, app.store, whatsapp)
+    notifier = Notifier(app.settings, app.store, whatsapp_store)
     wednesday_nine = datetime(2026, 12, 2, 8, 0, tzinfo=timezone.utc)  # 09:00 in Rome, before 10:00
     assert send_reminders(app, notifier, wednesday_nine) == 0
     wednesday_ten = wednesday_nine + timedelta(hours=1)
     assert send_reminders(app, notifier, wednesday_ten) == 1
     assert send_reminders(app, notifier, wednesday_ten + timedelta(minutes=5)) == 0
-    [body] = outbox(whatsapp)
+    [body] = outbox(whatsapp_store)
     # The applicant has not written in 24 hours: only the approved template may go out.
     assert body["type"] == "template" and body["to"] == booking.sender
     assert body["template"]["name"] == "promemoria_appuntamento"
@@ -46,21 +37,21 @@ def test_the_reminder_goes_out_once_the_day_before_from_the_configured_time(app,
     assert app.store.notifications(booking.id)[0]["channel"] == "template"
 
 
-def test_inside_the_24_hour_window_the_reminder_is_a_text_in_the_language(app, whatsapp):
+def test_inside_the_24_hour_window_the_reminder_is_a_text_in_the_language(app, whatsapp_store):
     booking = book_thursday_nine(app, language="it")
     wednesday_ten = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
-    whatsapp.touch_contact(booking.sender, None, wednesday_ten - timedelta(hours=2))
-    send_reminders(app, Notifier(app.settings, app.store, whatsapp), wednesday_ten)
-    [body] = outbox(whatsapp)
+    whatsapp_store.touch_contact(booking.sender, None, wednesday_ten - timedelta(hours=2))
+    send_reminders(app, Notifier(app.settings, app.store, whatsapp_store), wednesday_ten)
+    [body] = outbox(whatsapp_store)
     assert body["type"] == "text"
     assert body["text"]["body"].startswith("Promemoria: domani, giovedì 3 dicembre, alle 09:00")
     [note] = app.store.notifications(booking.id)
     assert (note["kind"], note["channel"], note["template"]) == ("reminder", "text", None)
 
 
-def test_a_cancelled_booking_gets_no_reminder(app, whatsapp):
+def test_a_cancelled_booking_gets_no_reminder(app, whatsapp_store):
     booking = book_thursday_nine(app)
-    notifier = Notifier(app.settings, app.store, whatsapp)
+    notifier = Notifier(app.settings, app.store, whatsapp_store)
     wednesday_ten = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)
     app.backend.cancel(booking.sender, booking.code, "applicant")
     assert send_reminders(app, notifier, wednesday_ten) == 0

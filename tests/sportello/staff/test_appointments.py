@@ -9,32 +9,17 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from sportello.appointments.backend import BookingRequest
-from sportello.appointments.service import open_appointments
 from sportello.staff.app import build_app
-from sportello.whatsapp.store import OUTBOX, WhatsAppStore
-from tests.sportello.appointments.conftest import NOW, settings_with
+from sportello.whatsapp.store import OUTBOX
+from tests.sportello.appointments.conftest import NOW
 
 TOKEN = "staff-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-@pytest.fixture
-def whatsapp(tmp_path):
-    store = WhatsAppStore(f"sqlite:///{tmp_path / 'whatsapp.db'}")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def app(database_url):
-    parts = open_appointments(database_url, settings_with())
-    yield parts
-    parts.store.close()
-
-
 @pytest_asyncio.fixture
-async def client(app, whatsapp):
-    async with TestClient(TestServer(build_app(app, whatsapp, TOKEN, clock=lambda: NOW))) as test_client:
+async def client(app, whatsapp_store):
+    async with TestClient(TestServer(build_app(app, whatsapp_store, TOKEN, clock=lambda: NOW))) as test_client:
         yield test_client
 
 
@@ -71,15 +56,15 @@ async def test_search_by_code_or_name(client, app):
 
 
 @pytest.mark.asyncio
-async def test_cancel_with_a_message_tells_the_applicant(client, app, whatsapp):
+async def test_cancel_with_a_message_tells_the_applicant(client, app, whatsapp_store):
     booking = book(app, "questura:20261203T0800Z", "39001")
-    whatsapp.touch_contact("39001", None, NOW - timedelta(hours=1))
+    whatsapp_store.touch_contact("39001", None, NOW - timedelta(hours=1))
     response = await client.post(
         f"/staff/api/appointments/{booking.code}/cancel", json={"message": "Ufficio chiuso per sciopero."}, headers=AUTH
     )
     assert response.status == 200 and (await response.json())["notified_by"] == "text"
     assert app.store.by_code(booking.code).cancelled_by == "staff"
-    with whatsapp.engine.connect() as connection:
+    with whatsapp_store.engine.connect() as connection:
         [body] = [row.body for row in connection.execute(OUTBOX.select())]
     assert body["to"] == "39001"
     assert "cancelled your appointment on Thursday 3 December, at 09:00" in body["text"]["body"]
@@ -89,7 +74,7 @@ async def test_cancel_with_a_message_tells_the_applicant(client, app, whatsapp):
 
 
 @pytest.mark.asyncio
-async def test_move_to_a_free_slot_sends_the_change_template_outside_the_window(client, app, whatsapp):
+async def test_move_to_a_free_slot_sends_the_change_template_outside_the_window(client, app, whatsapp_store):
     booking = book(app, "questura:20261203T0800Z", "39001")
     taken = book(app, "questura:20261203T0815Z", "39002")
     conflict = await client.post(

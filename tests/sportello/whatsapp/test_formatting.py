@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sportello.whatsapp.formatting import FormattedTurn, format_turn, shorten
+from sportello.whatsapp.formatting import FormattedTurn, format_turn, shorten, template_body, text_body
 
 USER = "393331234567"
 ENVELOPE = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": USER}
@@ -404,3 +404,23 @@ def test_shorten_stays_within_the_limit_and_never_cuts_a_later_word(text, limit)
             assert len(kept) < len(words)
         else:  # only a first word longer than the limit is cut inside
             assert len(kept) <= 1 and size(words[0]) >= limit and words[0].startswith("".join(kept))
+
+
+def test_buttons_with_sections_become_a_list_grouped_by_section():
+    buttons = [
+        {"title": "09:00", "payload": "/inform{\"appointment_slot\":\"a\"}", "section": "giovedì 3 dicembre"},
+        {"title": "09:15", "payload": "/inform{\"appointment_slot\":\"b\"}", "section": "giovedì 3 dicembre"},
+        {"title": "09:00", "payload": "/inform{\"appointment_slot\":\"c\"}", "section": "mercoledì 16 dicembre 2026"},
+    ]
+    [body] = format_turn("39333", [{"text": "Scegli un orario", "buttons": buttons}], list_label="Orari").bodies
+    action = body["interactive"]["action"]
+    assert body["interactive"]["type"] == "list"  # three buttons, but sections need a list
+    assert [s["title"] for s in action["sections"]] == ["giovedì 3 dicembre", "mercoledì 16 dicembre…"]
+    assert [[r["title"] for r in s["rows"]] for s in action["sections"]] == [["09:00", "09:15"], ["09:00"]]
+
+
+def test_template_and_text_bodies_carry_the_envelope():
+    template = template_body("39333", "promemoria_appuntamento", "it", ["giovedì 3 dicembre", "09:00", "K7P4QX"])
+    assert template["to"] == "39333" and template["type"] == "template"
+    assert template["template"]["components"][0]["parameters"][2] == {"type": "text", "text": "K7P4QX"}
+    assert len(text_body("39333", "x" * 5000)["text"]["body"]) == 4096
