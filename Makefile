@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: run shell test pytest lint check-knowledge validate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp bench-appointments lock clean
+.PHONY: run shell test browser pytest lint check-knowledge validate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp bench-appointments lock clean
 
 run: $(STAMP)
 	@scripts/serve.sh run
@@ -20,7 +20,11 @@ shell: $(STAMP)
 train: $(STAMP)
 	@scripts/model.sh
 
-test: $(STAMP) lint check-knowledge validate evaluate-nlu test-stories pytest
+test: $(STAMP) browser lint check-knowledge validate evaluate-nlu test-stories pytest
+
+# Debian's chromium for the inbox's browser tests (installed once, with apt-get).
+browser:
+	@scripts/install-chromium.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sportello actions tests benchmarks
@@ -32,7 +36,7 @@ check-knowledge: $(STAMP)
 validate: $(STAMP)
 	$(VENV)/bin/rasa data validate --fail-on-warning
 
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	SPORTELLO_MODEL=$$(scripts/model.sh) $(PY) -m pytest -q tests
 
 evaluate-nlu: $(STAMP)

@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.handoff import hand_over_events
 from sportello.knowledge.answers import FAQ_ENTITY, INTENTS, answer, faq_answer, faq_choices, library
 from sportello.knowledge.status import NUMBER_ENTITY, status_answer
 from sportello.languages import load_registry
@@ -114,6 +115,10 @@ class ActionAnswerFaq(Action):
             key = selected.get("key")
         if key in lib.knowledge.faqs:
             message = faq_answer(lib, key, language)
+            if lib.knowledge.faqs[key].needs_person:
+                # A refusal, an appeal, a long-expired permit...: the answer, then a person.
+                dispatcher.utter_message(text=message["text"])
+                return hand_over_events(dispatcher, tracker, "judgement")
             dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
             return []
         if selected.get("ranking"):

@@ -5,7 +5,8 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from sportello.attachments.replies import KIND_ENTITY, OUTCOME_ENTITY, reply_for
+from actions.handoff import hand_over_events
+from sportello.attachments.replies import KIND_ENTITY, OUTCOME_ENTITY, needs_staff, reply_for
 
 
 class ActionAcknowledgeMedia(Action):
@@ -21,6 +22,10 @@ class ActionAcknowledgeMedia(Action):
         if outcome is None and (tracker.latest_message.get("metadata") or {}).get("caption_of"):
             # "Here is my passport" as the caption of the photo: the photo's answer said it all.
             return []
-        reply = reply_for(outcome, next(tracker.get_latest_entity_values(KIND_ENTITY), None))
+        kind = next(tracker.get_latest_entity_values(KIND_ENTITY), None)
+        reply = reply_for(outcome, kind)
         dispatcher.utter_message(response=reply.response, **reply.values)
+        if needs_staff(outcome, kind):
+            # Staff check documents: the conversation goes to the inbox with the file.
+            return hand_over_events(dispatcher, tracker, "documents")
         return []

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts the action server (5055), the appointment scheduler, the staff API (5102) and
-# the Rasa server (5005: REST and WhatsApp channels, HTTP API) on the embedded defaults.
+# Starts the action server (5055), the appointment scheduler, the staff API (5102), the
+# staff inbox (5103) and the Rasa server (5005: REST and WhatsApp channels, HTTP API)
+# on the embedded defaults.
 # WhatsApp: with the WHATSAPP_* variables set (in the environment or a git-ignored
 # .env) the connector talks to WHATSAPP_API_URL;
 # without them the local WhatsApp simulator (5101) plays Meta and the connector is
@@ -40,6 +41,10 @@ pids+=($!)
 pids+=($!)
 .venv/bin/python -m sportello.staff.app --port 5102 >var/staff.log 2>&1 &
 pids+=($!)
+# The staff inbox on 5103; the first start creates the account "admin".
+.venv/bin/python -m sportello.inbox.users ensure-admin >/dev/null
+.venv/bin/python -m sportello.inbox.web --port 5103 --rasa-url http://127.0.0.1:5005 >var/inbox.log 2>&1 &
+pids+=($!)
 rasa_args=(run --model "$model" --port 5005 --credentials credentials.yml --endpoints endpoints.yml
   --enable-api "--auth-token=$token")
 if [ "$mode" = shell ]; then
@@ -49,6 +54,8 @@ if [ "$mode" = shell ]; then
 else
   echo "Rasa server on http://localhost:5005 (REST channel: POST /webhooks/rest/webhook)."
   [ -n "$simulator" ] && echo "WhatsApp simulator: open http://localhost:5101 and chat as an applicant."
+  echo "Staff inbox on http://localhost:5103: log in as admin, password in var/secrets/inbox_admin"
+  echo "  (change it by creating named accounts under Utenti; see docs/inbox.md)."
   echo "Staff API on http://localhost:5102/staff/api/appointments (token: var/secrets/staff_token)."
   echo "API token for /model/parse and the HTTP API is in var/secrets/api_token. Ctrl-C stops."
   .venv/bin/rasa "${rasa_args[@]}" &

@@ -7,13 +7,18 @@ reached through SQLAlchemy 1.4 (Rasa's pin) with the same code.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from alembic import command, context
+from alembic.config import Config
 from sqlalchemy.engine import Dialect
 
 # Seconds a SQLite writer waits for another one before giving up.
 SQLITE_BUSY_SECONDS = 30
+# An arbitrary constant shared by every Sportello process: the migration lock's key.
+_PG_LOCK_KEY = 7749241
 
 
 class UtcDateTime(sa.types.TypeDecorator):
@@ -59,3 +64,34 @@ def create_engine(url: str, immediate_transactions: bool = False) -> sa.engine.E
             connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate_transactions else "BEGIN")
 
     return engine
+
+
+def migrate(engine: sa.engine.Engine, migrations_dir: Path, revision: str = "head") -> None:
+    """Applies the Alembic migrations in ``migrations_dir`` up to ``revision``, in-process.
+
+    Every process that opens a store calls this; on PostgreSQL an advisory lock lets
+    one process migrate while the others wait, on SQLite BEGIN IMMEDIATE does.
+    """
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def run_migrations(metadata: sa.MetaData, version_table: str) -> None:
+    """The body of a migrations folder's env.py: runs on the connection ``migrate`` hands over.
+
+    Each store has its own version table, so that stores can share one database.
+    """
+    connection = context.config.attributes["connection"]
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        version_table=version_table,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

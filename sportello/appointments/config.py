@@ -97,21 +97,24 @@ class AppointmentSettings:
     default_service: str = field(default="")
 
 
-class _Reader:
+class SettingsReader:
     """Reads typed values from the YAML tree, raising ConfigError with the setting's path."""
 
     def __init__(self, source: str) -> None:
         self.source = source
 
     def fail(self, where: str, problem: str) -> ConfigError:
+        """The error for a setting, naming the file and the setting."""
         return ConfigError(f"{self.source}: {where}: {problem}")
 
     def mapping(self, value: Any, where: str) -> Dict[str, Any]:
+        """A mapping, or an error."""
         if not isinstance(value, dict):
             raise self.fail(where, "must be a mapping")
         return value
 
     def items(self, value: Any, where: str) -> List[Any]:
+        """A list (None counts as empty), or an error."""
         if value is None:
             return []
         if not isinstance(value, list):
@@ -119,22 +122,26 @@ class _Reader:
         return value
 
     def whole(self, value: Any, where: str, minimum: int, maximum: int) -> int:
+        """A whole number within the bounds, or an error."""
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
             raise self.fail(where, f"{value!r} must be a whole number from {minimum} to {maximum}")
         return value
 
     def text(self, value: Any, where: str) -> str:
+        """A non-empty text, stripped, or an error."""
         if not isinstance(value, str) or not value.strip():
             raise self.fail(where, "must be a non-empty text")
         return value.strip()
 
     def clock(self, value: Any, where: str) -> time:
+        """A time of day HH:MM, or an error."""
         match = _TIME.match(str(value)) if isinstance(value, str) else None
         if not match:
             raise self.fail(where, f"{value!r} is not a time HH:MM")
         return time(int(match.group(1)), int(match.group(2)))
 
     def day(self, value: Any, where: str) -> date:
+        """A date YYYY-MM-DD, or an error."""
         if isinstance(value, date):
             return value
         try:
@@ -143,6 +150,7 @@ class _Reader:
             raise self.fail(where, f"{value!r} is not a date YYYY-MM-DD") from None
 
     def sessions(self, value: Any, where: str) -> Tuple[Session, ...]:
+        """Opening sessions, checked and in time order, or an error."""
         sessions = []
         for index, item in enumerate(self.items(value, where)):
             here = f"{where}[{index}]"
@@ -160,6 +168,7 @@ class _Reader:
         return tuple(ordered)
 
     def template(self, value: Any, where: str) -> Template:
+        """A WhatsApp template (name and language codes), or an error."""
         value = self.mapping(value, where)
         languages = self.mapping(value.get("languages"), f"{where}.languages")
         return Template(
@@ -168,7 +177,7 @@ class _Reader:
         )
 
 
-def _service(reader: _Reader, name: str, value: Any) -> Service:
+def _service(reader: SettingsReader, name: str, value: Any) -> Service:
     where = f"calendar.services.{name}"
     value = reader.mapping(value, where)
     days = []
@@ -203,7 +212,7 @@ def parse_settings(raw: Any, source: str = "appointments.yml") -> AppointmentSet
         ConfigError: naming the first problem found.
 
     """
-    reader = _Reader(source)
+    reader = SettingsReader(source)
     raw = reader.mapping(raw, "(top level)")
     try:
         zone = ZoneInfo(reader.text(raw.get("timezone"), "timezone"))

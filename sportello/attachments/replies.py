@@ -54,3 +54,8 @@ def reply_for(outcome: Optional[str], kind: Optional[str]) -> Reply:
     if outcome == UNSUPPORTED:
         return Reply("utter_message_unsupported")
     return Reply("utter_media_failed")
+
+
+def needs_staff(outcome: Optional[str], kind: Optional[str]) -> bool:
+    """Whether a person should see what was sent: a stored photo or document (not a voice note)."""
+    return outcome == Outcome.STORED.value and kind not in VOICE_KINDS

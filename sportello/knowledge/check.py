@@ -20,6 +20,7 @@ import yaml
 from sportello import PROJECT_ROOT
 from sportello.appointments.config import load_settings
 from sportello.appointments.dates import load_date_words
+from sportello.inbox.handoff import load_handoff_settings
 from sportello.knowledge.labels import load_labels
 from sportello.knowledge.loader import KnowledgeError, load_knowledge
 from sportello.knowledge.model import Knowledge, Provenance
@@ -98,7 +99,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         knowledge = load_knowledge(KNOWLEDGE_DIR, registry.codes, registry.reference)
         load_labels(KNOWLEDGE_DIR / "labels.yml", registry.codes, registry.reference)
-        load_labels(KNOWLEDGE_DIR / "appointment_labels.yml", registry.codes, registry.reference)
+        for name in ("appointment_labels.yml", "handoff_labels.yml", "canned_replies.yml"):
+            load_labels(KNOWLEDGE_DIR / name, registry.codes, registry.reference)
+        load_handoff_settings()
         settings = load_settings()
         problems = faq_training_problems(knowledge, NLU_DIR, registry.codes)
         problems += date_word_problems(registry.codes)

@@ -17,6 +17,10 @@ class Labels:
     def __init__(self, labels: Dict[str, Dict[str, str]]) -> None:
         self._labels = labels
 
+    def keys(self) -> List[str]:
+        """The label keys, in file order."""
+        return list(self._labels)
+
     def __call__(self, key: str, language: str, **values: str) -> str:
         """The label in ``language`` with its placeholders filled."""
         return self._labels[key][language].format(**values)

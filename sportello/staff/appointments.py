@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional, Tuple
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -80,8 +81,7 @@ class StaffAppointments:
     async def listing(self, request: web.Request) -> web.Response:
         """``?day=YYYY-MM-DD`` (that day) or ``?week=YYYY-MM-DD`` (its Monday to Sunday); default today."""
         if "week" in request.query:
-            monday = _day(request.query["week"], "week")
-            first, last = monday - timedelta(days=monday.weekday()), monday - timedelta(days=monday.weekday() - 6)
+            first, last = week_of(_day(request.query["week"], "week"))
         else:
             first = last = _day(request.query["day"], "day") if "day" in request.query else self._today()
         bookings = self.app.store.between(*self._span(first, last))
@@ -193,28 +193,38 @@ class StaffAppointments:
         return start, end
 
     def _json(self, bookings: List[Booking]) -> List[Dict[str, Any]]:
-        zone = self.app.settings.timezone
-        rows = []
-        for b in bookings:
-            local = b.starts_at.astimezone(zone)
-            rows.append(
-                {
-                    "code": b.code,
-                    "date": local.date().isoformat(),
-                    "time": f"{local:%H:%M}",
-                    "starts_at": local.isoformat(),
-                    "status": b.status,
-                    "name": b.name,
-                    "permit_type": b.permit_type,
-                    "procedure": b.procedure,
-                    "application_number": b.application_number,
-                    "language": b.language,
-                    "sender": b.sender,
-                    "created_at": b.created_at.isoformat(),
-                    "cancelled_by": b.cancelled_by,
-                }
-            )
-        return rows
+        return booking_rows(bookings, self.app.settings.timezone)
+
+
+def week_of(day: date) -> Tuple[date, date]:
+    """The Monday and the Sunday of the week of ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def booking_rows(bookings: List[Booking], zone: ZoneInfo) -> List[Dict[str, Any]]:
+    """Bookings as staff read them (local date and time), for JSON, CSV and the inbox page."""
+    rows = []
+    for b in bookings:
+        local = b.starts_at.astimezone(zone)
+        rows.append(
+            {
+                "code": b.code,
+                "date": local.date().isoformat(),
+                "time": f"{local:%H:%M}",
+                "starts_at": local.isoformat(),
+                "status": b.status,
+                "name": b.name,
+                "permit_type": b.permit_type,
+                "procedure": b.procedure,
+                "application_number": b.application_number,
+                "language": b.language,
+                "sender": b.sender,
+                "created_at": b.created_at.isoformat(),
+                "cancelled_by": b.cancelled_by,
+            }
+        )
+    return rows
 
 
 async def _body(request: web.Request) -> Dict[str, Any]:

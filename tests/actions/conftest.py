@@ -4,6 +4,9 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+import actions.handoff
+from sportello.inbox.store import InboxStore
+
 
 def make_tracker(
     slots: Optional[Dict[str, Any]] = None,
@@ -29,3 +32,12 @@ def parse(text, intent, language=None, confidence=0.0, entities=(), script="Lati
         "language": {"name": language, "confidence": confidence, "script": script,
                      "decisive": decisive, "detector": "lingua"},
     }
+
+
+@pytest.fixture(autouse=True)
+def handoff_store(tmp_path, monkeypatch):
+    """Every action test hands over into its own inbox database, never var/inbox.db."""
+    store = InboxStore(f"sqlite:///{tmp_path / 'inbox.db'}")
+    monkeypatch.setattr(actions.handoff, "inbox_store", lambda: store)
+    yield store
+    store.close()

@@ -1,0 +1,1 @@
+"""The staff inbox: conversations handed over to a person, answered from a web application."""
