@@ -6,6 +6,7 @@ reached through SQLAlchemy 1.4 (Rasa's pin) with the same code.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy.engine import Dialect
+
+from sportello.runtime import VAR_DIR
 
 # Seconds a SQLite writer waits for another one before giving up.
 SQLITE_BUSY_SECONDS = 30
@@ -38,6 +41,15 @@ class UtcDateTime(sa.types.TypeDecorator):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Returns the stored value as an aware UTC datetime."""
         return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def url_from_env(variable: str, default_file: str) -> str:
+    """The database URL in ``variable`` or, on the embedded default, a SQLite file in ``var/``."""
+    url = os.environ.get(variable)
+    if url:
+        return url
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{VAR_DIR / default_file}"
 
 
 def create_engine(url: str, immediate_transactions: bool = False) -> sa.engine.Engine:

@@ -44,6 +44,7 @@ class Stack:
     simulator_url: str
     token: str
     processes: List[subprocess.Popen[bytes]]
+    inbox_url: Optional[str] = None
 
     @property
     def rasa_pid(self) -> int:
@@ -66,16 +67,23 @@ def _wait_until_up(url: str, processes: List[subprocess.Popen[bytes]], timeout: 
 
 @contextlib.contextmanager
 def running_stack(
-    model: Path, workdir: Path, token: str, timeout: float = 300, *, api_url: Optional[str] = None
+    model: Path,
+    workdir: Path,
+    token: str,
+    timeout: float = 300,
+    *,
+    api_url: Optional[str] = None,
+    inbox: bool = False,
 ) -> Iterator[Stack]:
     """Runs the simulator, the action server and Rasa on free ports, with state in ``workdir``.
 
     The Rasa server uses a SQLite tracker store and WhatsApp store in ``workdir`` and
     its WhatsApp channel talks to the simulator, or to the Graph API base ``api_url``
-    (with version) when given. Logs go to ``workdir/<name>.log``; every process is
+    (with version) when given. With ``inbox``, the staff inbox runs too, on the same
+    state. Logs go to ``workdir/<name>.log``; every process is
     stopped when the context ends.
     """
-    simulator_port, action_port, rasa_port = free_port(), free_port(), free_port()
+    simulator_port, action_port, rasa_port, inbox_port = free_port(), free_port(), free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
     endpoints.write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
@@ -88,7 +96,7 @@ def running_stack(
         "WHATSAPP_PHONE_NUMBER_ID": "393517749241",
         "WHATSAPP_API_URL": api_url or f"http://127.0.0.1:{simulator_port}/v21.0",
     }
-    env = {**os.environ, **whatsapp, "SPORTELLO_VAR_DIR": str(workdir)}
+    env = {**os.environ, **whatsapp, "SPORTELLO_VAR_DIR": str(workdir), "SPORTELLO_API_TOKEN": token}
     commands = {
         "simulator": [
             sys.executable, "-m", "sportello.whatsapp.simulator", "--port", str(simulator_port),
@@ -98,6 +106,12 @@ def running_stack(
             "--access-token", whatsapp["WHATSAPP_ACCESS_TOKEN"],
         ],
         "actions": [RASA, "run", "actions", "--port", str(action_port), "--actions", "actions"],
+        **(
+            {"inbox": [sys.executable, "-m", "sportello.inbox.web", "--port", str(inbox_port),
+                       "--rasa-url", f"http://127.0.0.1:{rasa_port}"]}
+            if inbox
+            else {}
+        ),
         "rasa": [RASA, "run", "--model", str(model), "--port", str(rasa_port), "--credentials", "credentials.yml",
                  "--endpoints", str(endpoints), "--enable-api", f"--auth-token={token}"],
     }
@@ -109,10 +123,13 @@ def running_stack(
                 subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
             )
         stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                      f"http://127.0.0.1:{simulator_port}", token, processes)
+                      f"http://127.0.0.1:{simulator_port}", token, processes,
+                      f"http://127.0.0.1:{inbox_port}" if inbox else None)
         _wait_until_up(f"{stack.simulator_url}/health", processes, timeout)
         _wait_until_up(f"{stack.base_url}/status?token={token}", processes, timeout)
         _wait_until_up(f"{stack.action_url}/health", processes, timeout)
+        if stack.inbox_url:
+            _wait_until_up(f"{stack.inbox_url}/health", processes, timeout)
         yield stack
     finally:
         for process in processes:

@@ -12,12 +12,17 @@ HOW_MANY_SUGGESTIONS = 3
 
 
 def is_repeated_failure(events: Iterable[Dict[str, Any]]) -> bool:
-    """True when the user message before the latest one also fell back."""
-    user_intents = [
-        (event.get("parse_data") or {}).get("intent", {}).get("name")
-        for event in events
-        if event.get("event") == "user"
-    ]
+    """True when the user message before the latest one also fell back.
+
+    Messages written while staff had the conversation (before the latest ``resume``)
+    do not count: the assistant never tried to understand them.
+    """
+    user_intents: List[Optional[str]] = []
+    for event in events:
+        if event.get("event") == "resume":
+            user_intents = []
+        elif event.get("event") == "user":
+            user_intents.append((event.get("parse_data") or {}).get("intent", {}).get("name"))
     return len(user_intents) >= 2 and user_intents[-2] == FALLBACK_INTENT
 
 

@@ -11,7 +11,6 @@ full; SQLite serialises writers with BEGIN IMMEDIATE.
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -22,9 +21,8 @@ from sqlalchemy.exc import IntegrityError
 
 from sportello.appointments import migrate
 from sportello.appointments.schema import ACTIVE, BOOKINGS, CANCELLED, EVENTS, NOTIFICATIONS, SENDERS
-from sportello.db import create_engine
+from sportello.db import create_engine, url_from_env
 from sportello.privacy import pseudonym
-from sportello.runtime import VAR_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +36,7 @@ _ATTEMPTS = 8
 
 def database_url() -> str:
     """``SPORTELLO_APPOINTMENTS_DB`` or, on the embedded default, ``var/appointments.db``."""
-    url = os.environ.get("SPORTELLO_APPOINTMENTS_DB")
-    if url:
-        return url
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{VAR_DIR / 'appointments.db'}"
+    return url_from_env("SPORTELLO_APPOINTMENTS_DB", "appointments.db")
 
 
 def _now() -> datetime:

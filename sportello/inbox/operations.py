@@ -30,6 +30,8 @@ MAX_REPLY = 3000
 MAX_NOTE = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DELIVERABLE_CHANNELS = ("whatsapp",)
+# After resuming, the assistant is listening: Rasa's rules start from this action.
+LISTEN = {"event": "action", "name": "action_listen"}
 
 
 class InboxError(Exception):
@@ -184,7 +186,7 @@ class Inbox:
         """Gives the conversation back to the assistant, which greets the applicant in their language."""
         self._open(handoff)
         welcome = handoff_texts()("welcome_back", self.language(handoff))
-        await self.rasa.append(handoff.sender, [{"event": "resume"}, _bot(welcome, None)])
+        await self.rasa.append(handoff.sender, [{"event": "resume"}, _bot(welcome, None), LISTEN])
         if handoff.channel in DELIVERABLE_CHANNELS and self.window_open(handoff.sender):
             self.whatsapp.enqueue(handoff.sender, text_body(handoff.sender, welcome))
         self.store.end_handoff(handoff.id, "handed_back")
@@ -193,7 +195,7 @@ class Inbox:
     async def resolve(self, user: User, handoff: Handoff) -> None:
         """Closes the handoff as resolved; the assistant answers the applicant's next message."""
         self._open(handoff)
-        await self.rasa.append(handoff.sender, [{"event": "resume"}])
+        await self.rasa.append(handoff.sender, [{"event": "resume"}, LISTEN])
         self.store.end_handoff(handoff.id, "resolved")
         self.store.audit(user.username, "resolve", handoff.sender)
 

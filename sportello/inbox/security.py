@@ -21,7 +21,7 @@ SESSION_COOKIE = "sportello_session"
 USER_KEY = "inbox_user"
 SESSION_KEY = "inbox_session"
 # Pages anyone may open (the log-in page and the static files it needs).
-PUBLIC = ("/login", "/static/", "/health")
+PUBLIC = ("/login", "/static/", "/health", "/favicon.ico")
 HEADERS = {
     # No inline script anywhere: applicant text can never run as code.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -18,11 +17,10 @@ from typing import Any, Dict, List, Optional
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from sportello.db import create_engine, migrate
+from sportello.db import create_engine, migrate, url_from_env
 from sportello.inbox.passwords import hash_password, verify_password
 from sportello.inbox.schema import API_TOKENS, AUDIT, HANDOFFS, NOTES, OPEN_STATUSES, SESSIONS, USERS
 from sportello.privacy import pseudonym
-from sportello.runtime import VAR_DIR
 
 logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -32,11 +30,7 @@ SESSION_HOURS = 8
 
 def database_url() -> str:
     """``SPORTELLO_INBOX_DB`` or, on the embedded default, ``var/inbox.db``."""
-    url = os.environ.get("SPORTELLO_INBOX_DB")
-    if url:
-        return url
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{VAR_DIR / 'inbox.db'}"
+    return url_from_env("SPORTELLO_INBOX_DB", "inbox.db")
 
 
 def _now() -> datetime:

@@ -40,6 +40,7 @@ from sportello.whatsapp.store import WhatsAppStore, default_store_url
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 LOGIN_COOKIE = "sportello_login_csrf"
+LOGIN_TOKEN_LENGTH = len(secrets.token_urlsafe(32))
 VIEWS = (("waiting", "In attesa"), ("mine", "Assegnate a me"), ("others", "Assegnate ad altri"), ("resolved", "Chiuse"))
 INBOX_KEY = web.AppKey("inbox", Inbox)
 ENV_KEY = web.AppKey("templates", jinja2.Environment)
@@ -100,8 +101,14 @@ class Pages:
     """The HTML pages and their forms."""
 
     async def login_form(self, request: web.Request) -> web.Response:
-        """The log-in page, with a double-submit CSRF token."""
-        token = secrets.token_urlsafe(32)
+        """The log-in page, with a double-submit CSRF token.
+
+        The token of an earlier visit is kept: the browser may load the page twice (or
+        another tab), and a new token would orphan the form already shown.
+        """
+        token = request.cookies.get(LOGIN_COOKIE) or ""
+        if len(token) != LOGIN_TOKEN_LENGTH:
+            token = secrets.token_urlsafe(32)
         response = _render(request, "login.html", login_csrf=token)
         response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", secure=request.app[SECURE_KEY])
         return response
@@ -428,6 +435,10 @@ async def _health(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def _no_icon(_: web.Request) -> web.Response:
+    return web.Response(status=204)
+
+
 def build_app(inbox: Inbox, storage: AttachmentStorage, secure_cookies: bool = False) -> web.Application:
     """The inbox as an aiohttp application."""
     app = web.Application(middlewares=[auth_middleware(inbox.store)], client_max_size=256 * 1024)
@@ -439,6 +450,7 @@ def build_app(inbox: Inbox, storage: AttachmentStorage, secure_cookies: bool = F
     app.add_routes(
         [
             web.get("/health", _health),
+            web.get("/favicon.ico", _no_icon),
             web.get("/", _home),
             web.get("/login", pages.login_form),
             web.post("/login", pages.login),

@@ -9,15 +9,13 @@ on PostgreSQL alike.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from sportello.db import UtcDateTime, create_engine
-from sportello.runtime import VAR_DIR
+from sportello.db import UtcDateTime, create_engine, url_from_env
 from sportello.whatsapp.webhook import InboundMessage, StatusUpdate
 
 ID_LENGTH = 256
@@ -152,11 +150,7 @@ def default_store_url() -> str:
 
     The Rasa server, the appointment scheduler and the staff API share this database.
     """
-    url = os.environ.get("WHATSAPP_STORE_URL")
-    if url:
-        return url
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{VAR_DIR / 'whatsapp.db'}"
+    return url_from_env("WHATSAPP_STORE_URL", "whatsapp.db")
 
 
 def _now() -> datetime:

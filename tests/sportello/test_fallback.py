@@ -33,3 +33,9 @@ def test_did_you_mean_ends_with_none_of_these(domain):
     message = did_you_mean(ranking, domain, "fr")
     assert [b["payload"] for b in message["buttons"]] == ["/ask_office_info", "/nlu_fallback"]
     assert did_you_mean([{"name": "greet"}], domain, "fr") is None
+
+
+def test_messages_written_to_staff_do_not_count_as_failures():
+    fallback = {"event": "user", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+    assert is_repeated_failure([fallback, fallback])
+    assert not is_repeated_failure([fallback, {"event": "resume"}, fallback])
