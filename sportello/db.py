@@ -60,20 +60,24 @@ def create_engine(url: str, immediate_transactions: bool = False) -> sa.engine.E
         immediate_transactions: On SQLite, start every transaction with BEGIN IMMEDIATE,
             so that a transaction that reads and then writes takes the write lock first
             and waits for other writers instead of failing with "database is locked".
+            Without it, pysqlite's own handling stays: reads run outside transactions
+            and a transaction starts at the first write (what the WhatsApp store's
+            compare-and-set UPDATEs are built for).
 
     """
-    engine = sa.create_engine(url, future=True, hide_parameters=True)
-    if engine.dialect.name == "sqlite":
-        # SQLite's own transaction handling, replaced by explicit BEGINs (SQLAlchemy's
+    sqlite = url.startswith("sqlite")
+    options = {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}} if sqlite else {}
+    engine = sa.create_engine(url, future=True, hide_parameters=True, **options)
+    if sqlite and immediate_transactions:
+        # pysqlite's transaction handling replaced by explicit BEGINs (SQLAlchemy's
         # documented recipe for pysqlite).
         @sa.event.listens_for(engine, "connect")
         def _connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.isolation_level = None
-            dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_SECONDS * 1000}")
 
         @sa.event.listens_for(engine, "begin")
         def _begin(connection: sa.engine.Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate_transactions else "BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

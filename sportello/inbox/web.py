@@ -34,7 +34,7 @@ from sportello.inbox.security import (
 )
 from sportello.inbox.store import ROLES, Handoff, InboxStore, User, database_url
 from sportello.runtime import VAR_DIR, load_secret
-from sportello.staff.appointments import booking_rows, week_of
+from sportello.staff.appointments import booking_rows, csv_response, week_of
 from sportello.whatsapp.store import WhatsAppStore, default_store_url
 
 logger = logging.getLogger(__name__)
@@ -270,14 +270,26 @@ class Pages:
             if "week" in request.query:
                 first, last = week_of(date.fromisoformat(request.query["week"]))
             else:
-                first = last = datetime.now(zone).date()
+                first = last = (
+                    date.fromisoformat(request.query["day"]) if "day" in request.query else datetime.now(zone).date()
+                )
         except ValueError:
             raise web.HTTPBadRequest(text="week: not a date YYYY-MM-DD") from None
         start = datetime.combine(first, datetime.min.time(), zone).astimezone(timezone.utc)
         end = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone).astimezone(timezone.utc)
         rows = booking_rows(inbox.appointments.store.between(start, end), zone)
+        if request.query.get("format") == "csv":
+            inbox.store.audit(current_user(request).username, "export_appointments", None, f"{first}..{last}")
+            return csv_response(rows, first, last)
         inbox.store.audit(current_user(request).username, "read_appointments", None, f"{first}..{last}")
-        return _render(request, "appointments.html", rows=rows, first=first.isoformat(), last=last.isoformat())
+        return _render(
+            request,
+            "appointments.html",
+            rows=rows,
+            first=first.isoformat(),
+            last=last.isoformat(),
+            week="week" in request.query,
+        )
 
     async def users(self, request: web.Request) -> web.Response:
         """Accounts (administrators)."""

@@ -109,18 +109,7 @@ class StaffAppointments:
         last = _day(request.query.get("to", ""), "to")
         if last < first or (last - first).days > MAX_RANGE_DAYS:
             raise BadInput(f"to: must be on or after from, at most {MAX_RANGE_DAYS} days later")
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        for row in self._json(self.app.store.between(*self._span(first, last))):
-            writer.writerow([_csv_safe(row.get(column)) for column in CSV_COLUMNS])
-        name = f"appuntamenti_{first.isoformat()}_{last.isoformat()}.csv"
-        return web.Response(
-            text=out.getvalue(),
-            content_type="text/csv",
-            charset="utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return csv_response(self._json(self.app.store.between(*self._span(first, last))), first, last)
 
     async def refusals(self, request: web.Request) -> web.Response:
         """Look-ups and bookings refused in the last ``?hours=`` (default 24), latest first."""
@@ -194,6 +183,22 @@ class StaffAppointments:
 
     def _json(self, bookings: List[Booking]) -> List[Dict[str, Any]]:
         return booking_rows(bookings, self.app.settings.timezone)
+
+
+def csv_response(rows: List[Dict[str, Any]], first: date, last: date) -> web.Response:
+    """Booking rows as a CSV download (cells that would run as spreadsheet formulas neutralised)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow([_csv_safe(row.get(column)) for column in CSV_COLUMNS])
+    name = f"appuntamenti_{first.isoformat()}_{last.isoformat()}.csv"
+    return web.Response(
+        text=out.getvalue(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def week_of(day: date) -> Tuple[date, date]:

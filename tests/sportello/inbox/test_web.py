@@ -2,8 +2,10 @@
 
 import pytest
 
+from sportello.appointments.backend import BookingRequest
 from sportello.inbox.handoff import canned_replies
 from sportello.whatsapp.store import OUTBOX
+from tests.sportello.appointments.conftest import NOW as BOOKING_NOW
 from tests.sportello.inbox.conftest import log_in, within_window
 
 
@@ -178,3 +180,17 @@ async def test_json_api_with_a_token(client, inbox_store, rasa, whatsapp_store):
     assert empty.status == 409 and "empty" in (await empty.json())["error"]
     done = await client.post(f"/api/v1/conversations/{handoff.id}/handback", headers=auth)
     assert (await done.json())["status"] == "handed_back"
+
+
+@pytest.mark.asyncio
+async def test_appointments_page_and_audited_export(client, inbox_store, app, inbox):
+    inbox.appointments = app
+    app.backend.book(BookingRequest("39001", "questura:20261203T0800Z", "Amina Ben Ali", None, None, None, "it"),
+                     BOOKING_NOW)
+    await log_in(client, inbox_store)
+    page = await (await client.get("/inbox/appointments?week=2026-12-01")).text()
+    assert "Amina Ben Ali" in page and "09:00" in page
+    export = await client.get("/inbox/appointments?day=2026-12-03&format=csv")
+    assert export.headers["Content-Type"].startswith("text/csv") and "Amina Ben Ali" in await export.text()
+    assert [a["action"] for a in inbox_store.audit_log()][:2] == ["export_appointments", "read_appointments"]
+    assert (await client.get("/inbox/appointments?week=nonsense")).status == 400
