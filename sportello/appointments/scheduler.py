@@ -15,6 +15,7 @@ from typing import List, Optional
 
 from sportello.appointments.notifier import Notifier
 from sportello.appointments.service import Appointments, open_appointments
+from sportello.logs import configure
 from sportello.retention import retention_days
 from sportello.whatsapp.store import WhatsAppStore, default_store_url
 
@@ -60,7 +61,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--interval", type=float, default=60.0)
     parser.add_argument("--once", action="store_true", help="run one pass and exit")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure()
     app = open_appointments()
     notifier = Notifier(app.settings, app.store, WhatsAppStore(default_store_url()))
     stop = threading.Event()

@@ -18,9 +18,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from sportello.channels.commands import PayloadSigner, guard_user_text
+from sportello.logs import install_redaction
 from sportello.privacy import pseudonym
 from sportello.runtime import load_secret
 
+# The Rasa server loads this module: from then on its log lines are redacted too.
+install_redaction()
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_LENGTH = 128

@@ -33,6 +33,7 @@ from sportello.inbox.security import (
     same,
 )
 from sportello.inbox.store import ROLES, Handoff, InboxStore, User, database_url
+from sportello.logs import configure
 from sportello.runtime import VAR_DIR, load_secret
 from sportello.staff.appointments import booking_rows, csv_response, week_of
 from sportello.whatsapp.store import WhatsAppStore, default_store_url
@@ -501,7 +502,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--rasa-url", default="http://127.0.0.1:5005")
     parser.add_argument("--secure-cookies", action="store_true", help="behind HTTPS: cookies only over HTTPS")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure()
     handoff_settings()  # a broken handoff.yml stops the start with the setting named
     appointments: Optional[Appointments] = open_appointments()
     inbox = Inbox(

@@ -7,7 +7,6 @@ default, ``var/secrets/staff_token``.
 from __future__ import annotations
 
 import argparse
-import logging
 from datetime import datetime, timezone
 from typing import Callable, List, Optional
 
@@ -15,6 +14,7 @@ from aiohttp import web
 
 from sportello.appointments.notifier import Notifier
 from sportello.appointments.service import Appointments, open_appointments
+from sportello.logs import configure
 from sportello.runtime import load_secret
 from sportello.staff.appointments import StaffAppointments
 from sportello.staff.auth import token_middleware
@@ -40,7 +40,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5102)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure()
     app = build_app(open_appointments(), WhatsAppStore(default_store_url()), load_secret("staff_token"))
     web.run_app(app, host=args.host, port=args.port, print=None)
 

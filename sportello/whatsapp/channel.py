@@ -31,6 +31,7 @@ from sportello.attachments.policy import POLICIES
 from sportello.attachments.replies import UNSUPPORTED, trigger
 from sportello.attachments.storage import AttachmentStorage, FileStorage
 from sportello.channels.commands import PayloadSigner, guard_user_text
+from sportello.logs import install_redaction
 from sportello.privacy import pseudonym
 from sportello.retention import retention_days
 from sportello.runtime import VAR_DIR, load_secret
@@ -43,6 +44,8 @@ from sportello.whatsapp.signature import verify
 from sportello.whatsapp.store import WhatsAppStore, default_store_url
 from sportello.whatsapp.webhook import MAX_BODY_BYTES, InboundMessage, InvalidPayload, Media, parse_webhook
 
+# The Rasa server loads this module: from then on its log lines are redacted too.
+install_redaction()
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://graph.facebook.com/v21.0"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from typing import List, Optional
 
 from aiohttp import web
 
+from sportello.logs import configure
 from sportello.whatsapp.simulator.app import SimulatorConfig, build_app
 
 
@@ -40,7 +40,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> None:
     """Runs the simulator until interrupted."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure()
     config = SimulatorConfig(
         webhook_url=args.webhook,
         app_secret=args.app_secret,
