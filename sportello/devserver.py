@@ -52,7 +52,8 @@ class Stack:
         return self.processes[-1].pid
 
 
-def _wait_until_up(url: str, processes: List[subprocess.Popen[bytes]], timeout: float) -> None:
+def wait_until_up(url: str, processes: List[subprocess.Popen[bytes]], timeout: float) -> None:
+    """Waits until ``url`` answers; fails early when one of ``processes`` has exited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in processes):
@@ -125,11 +126,11 @@ def running_stack(
         stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
                       f"http://127.0.0.1:{simulator_port}", token, processes,
                       f"http://127.0.0.1:{inbox_port}" if inbox else None)
-        _wait_until_up(f"{stack.simulator_url}/health", processes, timeout)
-        _wait_until_up(f"{stack.base_url}/status?token={token}", processes, timeout)
-        _wait_until_up(f"{stack.action_url}/health", processes, timeout)
+        wait_until_up(f"{stack.simulator_url}/health", processes, timeout)
+        wait_until_up(f"{stack.base_url}/status?token={token}", processes, timeout)
+        wait_until_up(f"{stack.action_url}/health", processes, timeout)
         if stack.inbox_url:
-            _wait_until_up(f"{stack.inbox_url}/health", processes, timeout)
+            wait_until_up(f"{stack.inbox_url}/health", processes, timeout)
         yield stack
     finally:
         for process in processes:
