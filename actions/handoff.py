@@ -33,6 +33,18 @@ class ActionHandoff(Action):
         return hand_over_events(dispatcher, tracker, "asked")
 
 
+class ActionRequestErasure(Action):
+    """The applicant asks to delete their data: staff do it from the inbox, the applicant is told how."""
+
+    def name(self) -> str:
+        return "action_request_erasure"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        return hand_over_events(dispatcher, tracker, "erasure")
+
+
 class ActionSessionStart(Action):
     """Rasa's session start, except that a conversation waiting for staff stays paused.
 

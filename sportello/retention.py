@@ -10,7 +10,7 @@ import yaml
 from sportello import PROJECT_ROOT
 
 PRIVACY_FILE = PROJECT_ROOT / "knowledge" / "privacy.yml"
-KINDS = ("attachments", "appointments")
+KINDS = ("attachments", "appointments", "conversations", "handoffs", "audit")
 
 
 @cache

@@ -362,7 +362,24 @@ class BookingStore:
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 
-    # Retention ----------------------------------------------------------------------
+    # Personal data requests and retention -------------------------------------------
+
+    def of_sender(self, sender: str) -> List[Booking]:
+        """Every booking of ``sender``, whatever its status, oldest first."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(sa.select(BOOKINGS).where(BOOKINGS.c.sender == sender).order_by(BOOKINGS.c.id))
+            return [_booking(row) for row in rows]
+
+    def erase_sender(self, sender: str) -> int:
+        """Deletes the sender's bookings (with their notifications), staff decisions and events."""
+        with self.engine.begin() as connection:
+            ids = [row[0] for row in connection.execute(sa.select(BOOKINGS.c.id).where(BOOKINGS.c.sender == sender))]
+            if ids:
+                connection.execute(NOTIFICATIONS.delete().where(NOTIFICATIONS.c.booking_id.in_(ids)))
+            deleted = connection.execute(BOOKINGS.delete().where(BOOKINGS.c.sender == sender)).rowcount
+            connection.execute(SENDERS.delete().where(SENDERS.c.sender == sender))
+            connection.execute(EVENTS.delete().where(EVENTS.c.sender == sender))
+        return deleted
 
     def purge(self, before: datetime, events_before: datetime) -> int:
         """Deletes bookings ended or cancelled before ``before`` and older events; returns bookings deleted."""

@@ -24,7 +24,7 @@ from sportello.languages import load_registry
 from sportello.office import field_text, load_office
 
 SETTINGS_FILE = KNOWLEDGE_DIR / "handoff.yml"
-REASONS = ("asked", "not_understood", "documents", "judgement", "staff")
+REASONS = ("asked", "not_understood", "documents", "judgement", "erasure", "staff")
 
 
 @dataclass(frozen=True)
@@ -115,5 +115,7 @@ def hand_over(
     permit_type: Optional[str],
 ) -> List[str]:
     """Opens (or finds) the sender's handoff and returns the messages for the applicant."""
+    if reason not in REASONS:
+        raise ValueError(f"unknown handoff reason {reason!r}")
     handoff = store.open_handoff(sender, channel, reason, language, permit_type)
     return waiting_messages(handoff.reason, store.position(handoff), language)

@@ -20,6 +20,7 @@ from sportello.inbox.handoff import canned_replies, handoff_settings, handoff_te
 from sportello.inbox.rasa_api import RasaClient
 from sportello.inbox.store import Handoff, InboxStore, User
 from sportello.languages import load_registry
+from sportello.personal_data import PersonalData
 from sportello.privacy import pseudonym
 from sportello.whatsapp.formatting import template_body, text_body
 from sportello.whatsapp.store import MediaRecord, WhatsAppStore
@@ -98,12 +99,14 @@ class Inbox:
         whatsapp: WhatsAppStore,
         appointments: Optional[Appointments] = None,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        personal_data: Optional[PersonalData] = None,
     ) -> None:
         self.store = store
         self.rasa = rasa
         self.whatsapp = whatsapp
         self.appointments = appointments
         self.clock = clock
+        self.personal_data = personal_data
 
     def get(self, handoff_id: int) -> Handoff:
         """The handoff, or an error."""
@@ -238,6 +241,26 @@ class Inbox:
             raise InboxError("no such document")
         self.store.audit(user.username, "download", handoff.sender, json.dumps({"message": message_id}))
         return record
+
+    def export_data(self, user: User, handoff: Handoff) -> Dict[str, Any]:
+        """Everything held about the applicant (supervisors; audited)."""
+        data = self._personal_data(user)
+        self.store.audit(user.username, "export", handoff.sender)
+        return data.export(handoff.sender)
+
+    def erase_data(self, user: User, handoff: Handoff) -> Dict[str, int]:
+        """Deletes everything held about the applicant (supervisors; audited, with the counts)."""
+        data = self._personal_data(user)
+        deleted = data.erase(handoff.sender)
+        self.store.audit(user.username, "erase", pseudonym(handoff.sender), json.dumps(deleted))
+        return deleted
+
+    def _personal_data(self, user: User) -> PersonalData:
+        if not user.can("supervisor"):
+            raise InboxError("only supervisors export or erase an applicant's data")
+        if self.personal_data is None:
+            raise InboxError("export and erasure are not configured")
+        return self.personal_data
 
     @staticmethod
     def _open(handoff: Handoff) -> None:

@@ -174,6 +174,34 @@ class InboxStore:
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query.order_by(NOTES.c.id))]
 
+    def handoffs_of(self, sender: str) -> List[Dict[str, Any]]:
+        """Every handoff of ``sender`` with its notes, oldest first."""
+        with self.engine.connect() as connection:
+            rows = list(
+                connection.execute(sa.select(HANDOFFS).where(HANDOFFS.c.sender == sender).order_by(HANDOFFS.c.id))
+            )
+        return [{**dict(row._mapping), "notes": self.notes(row.id)} for row in rows]
+
+    def erase_sender(self, sender: str) -> int:
+        """Deletes the sender's handoffs and notes (the audit log keeps that an erasure happened)."""
+        with self.engine.begin() as connection:
+            ids = [row[0] for row in connection.execute(sa.select(HANDOFFS.c.id).where(HANDOFFS.c.sender == sender))]
+            if ids:
+                connection.execute(NOTES.delete().where(NOTES.c.handoff_id.in_(ids)))
+            return connection.execute(HANDOFFS.delete().where(HANDOFFS.c.sender == sender)).rowcount
+
+    def purge(self, closed_before: datetime, audit_before: datetime) -> int:
+        """Deletes handoffs closed before ``closed_before`` (with notes) and audit entries before ``audit_before``.
+
+        The only deletion of audit entries: by age, as privacy.yml says.
+        """
+        with self.engine.begin() as connection:
+            old = sa.select(HANDOFFS.c.id).where(HANDOFFS.c.closed_at < closed_before)
+            connection.execute(NOTES.delete().where(NOTES.c.handoff_id.in_(old)))
+            deleted = connection.execute(HANDOFFS.delete().where(HANDOFFS.c.closed_at < closed_before)).rowcount
+            deleted += connection.execute(AUDIT.delete().where(AUDIT.c.at < audit_before)).rowcount
+        return deleted
+
     # Accounts -----------------------------------------------------------------------
 
     def create_user(self, username: str, password: str, role: str) -> User:

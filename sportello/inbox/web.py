@@ -8,6 +8,7 @@ API token. Every read, answer, download and change is written to the audit log.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import secrets
 from datetime import date, datetime, timedelta, timezone
@@ -18,7 +19,7 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 
-from sportello.appointments.service import Appointments, open_appointments
+from sportello.appointments.service import open_appointments
 from sportello.attachments.storage import AttachmentStorage, FileStorage
 from sportello.inbox.handoff import handoff_settings
 from sportello.inbox.operations import Entry, Inbox, InboxError, clean_text, transcript
@@ -34,8 +35,10 @@ from sportello.inbox.security import (
 )
 from sportello.inbox.store import ROLES, Handoff, InboxStore, User, database_url
 from sportello.logs import configure
+from sportello.personal_data import PersonalData
 from sportello.runtime import VAR_DIR, load_secret
 from sportello.staff.appointments import booking_rows, csv_response, week_of
+from sportello.tracker_data import TrackerData, tracker_url
 from sportello.whatsapp.store import WhatsAppStore, default_store_url
 
 logger = logging.getLogger(__name__)
@@ -224,6 +227,34 @@ class Pages:
             logger.info("inbox: %s on handoff %s refused: %s", action, handoff_id, error)
             raise web.HTTPSeeOther(f"/inbox/c/{handoff_id}?error={_quote(str(error))}") from None
         raise web.HTTPSeeOther(f"/inbox/c/{handoff_id}" if action not in ("handback", "resolve") else "/inbox")
+
+    async def export_data(self, request: web.Request) -> web.Response:
+        """Everything held about the applicant, as a JSON download (supervisors; audited)."""
+        inbox = request.app[INBOX_KEY]
+        try:
+            handoff = inbox.get(_handoff_id(request))
+            data = inbox.export_data(current_user(request), handoff)
+        except InboxError as error:
+            raise web.HTTPForbidden(text=str(error)) from None
+        return web.Response(
+            text=json.dumps(data, ensure_ascii=False, indent=2, default=str),
+            content_type="application/json",
+            headers={"Content-Disposition": f'attachment; filename="dati_{handoff.id}.json"'},
+        )
+
+    async def erase_data(self, request: web.Request) -> web.Response:
+        """Deletes everything held about the applicant (supervisors; audited)."""
+        inbox = request.app[INBOX_KEY]
+        try:
+            handoff = inbox.get(_handoff_id(request))
+            deleted = inbox.erase_data(current_user(request), handoff)
+        except InboxError as error:
+            raise web.HTTPForbidden(text=str(error)) from None
+        data = _queue(request, "waiting")
+        notice = "Dati cancellati: " + ", ".join(f"{key} {value}" for key, value in deleted.items())
+        return _render(
+            request, "queue.html", views=VIEWS, view="waiting", rows=data["rows"], counts=data["counts"], notice=notice
+        )
 
     async def take_over(self, request: web.Request) -> web.Response:
         """Staff take a live conversation by the applicant's number."""
@@ -479,6 +510,8 @@ def build_app(inbox: Inbox, storage: AttachmentStorage, secure_cookies: bool = F
             web.get("/inbox/c/{id}", pages.conversation),
             web.get("/inbox/c/{id}/transcript.json", pages.transcript_json),
             web.get("/inbox/c/{id}/documents/{message_id}", pages.document),
+            web.get("/inbox/c/{id}/export.json", pages.export_data),
+            web.post("/inbox/c/{id}/erase", pages.erase_data),
             web.post("/inbox/c/{id}/{action}", pages.act),
             web.get("/api/v1/queue", api.queue),
             web.get("/api/v1/conversations/{id}", api.conversation),
@@ -504,14 +537,13 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parser.parse_args(argv)
     configure()
     handoff_settings()  # a broken handoff.yml stops the start with the setting named
-    appointments: Optional[Appointments] = open_appointments()
-    inbox = Inbox(
-        InboxStore(database_url()),
-        RasaClient(args.rasa_url, load_secret("api_token")),
-        WhatsAppStore(default_store_url()),
-        appointments,
-    )
+    appointments = open_appointments()
+    store, whatsapp = InboxStore(database_url()), WhatsAppStore(default_store_url())
     storage = FileStorage(VAR_DIR / "attachments")
+    personal_data = PersonalData(TrackerData(tracker_url()), whatsapp, storage, appointments.store, store)
+    inbox = Inbox(
+        store, RasaClient(args.rasa_url, load_secret("api_token")), whatsapp, appointments, personal_data=personal_data
+    )
     web.run_app(build_app(inbox, storage, args.secure_cookies), host=args.host, port=args.port, print=None)
 
 

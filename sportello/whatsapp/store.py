@@ -9,6 +9,7 @@ on PostgreSQL alike.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -451,3 +452,53 @@ class WhatsAppStore:
         with self.engine.connect() as connection:
             rows = connection.execute(sa.select(*columns).where(condition).order_by(MEDIA.c.id)).all()
         return [MediaRecord(**row._mapping) for row in rows]
+
+    # Personal data requests and retention ---------------------------------------------
+
+    def export_sender(self, sender: str) -> dict:
+        """Everything kept about ``sender``: messages received, messages sent, statuses, attachments."""
+        with self.engine.connect() as connection:
+            inbound = connection.execute(
+                sa.select(INBOUND.c.message_id, INBOUND.c.type, INBOUND.c.raw, INBOUND.c.received_at)
+                .where(INBOUND.c.sender == sender)
+                .order_by(INBOUND.c.seq)
+            )
+            outbound = connection.execute(
+                sa.select(OUTBOX.c.id, OUTBOX.c.body, OUTBOX.c.status, OUTBOX.c.created_at, OUTBOX.c.sent_at)
+                .where(OUTBOX.c.recipient == sender)
+                .order_by(OUTBOX.c.id)
+            )
+            statuses = connection.execute(sa.select(STATUSES).where(STATUSES.c.recipient == sender))
+            return {
+                "received": [dict(row._mapping) for row in inbound],
+                "sent": [dict(row._mapping) for row in outbound],
+                "statuses": [dict(row._mapping) for row in statuses],
+                "attachments": [dataclasses.asdict(record) for record in self.media_of_sender(sender)],
+            }
+
+    def erase_sender(self, sender: str) -> int:
+        """Deletes every row about ``sender`` (attachment files are the caller's); returns how many."""
+        deleted = 0
+        with self.engine.begin() as connection:
+            for table, column in (
+                (INBOUND, INBOUND.c.sender),
+                (OUTBOX, OUTBOX.c.recipient),
+                (STATUSES, STATUSES.c.recipient),
+                (MEDIA, MEDIA.c.sender),
+                (OPTIONS, OPTIONS.c.sender),
+                (CONTACTS, CONTACTS.c.sender),
+            ):
+                deleted += connection.execute(table.delete().where(column == sender)).rowcount
+        return deleted
+
+    def purge_messages(self, before: datetime) -> int:
+        """Deletes message texts older than ``before``: answered inbound messages, settled outbox rows, statuses."""
+        with self.engine.begin() as connection:
+            deleted = connection.execute(
+                INBOUND.delete().where(INBOUND.c.received_at < before, INBOUND.c.processed_at.is_not(None))
+            ).rowcount
+            deleted += connection.execute(
+                OUTBOX.delete().where(OUTBOX.c.created_at < before, OUTBOX.c.status != "pending")
+            ).rowcount
+            deleted += connection.execute(STATUSES.delete().where(STATUSES.c.received_at < before)).rowcount
+        return deleted

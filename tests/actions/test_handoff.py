@@ -1,6 +1,6 @@
 import pytest
 
-from actions.handoff import ActionHandoff, ActionSessionStart
+from actions.handoff import ActionHandoff, ActionRequestErasure, ActionSessionStart
 from actions.knowledge import ActionAnswerFaq
 from actions.media import ActionAcknowledgeMedia
 from sportello.knowledge.answers import library
@@ -24,16 +24,22 @@ async def test_asking_for_a_person_queues_pauses_and_says_when(dispatcher, domai
 
 @pytest.mark.asyncio
 async def test_a_stored_document_goes_to_staff(dispatcher, domain, handoff_store):
-    message = {"text": "/send_document", "intent": {"name": "send_document"},
-               "entities": [{"entity": "media_outcome", "value": "stored"}, {"entity": "media_kind", "value": "image"}]}
+    message = {
+        "text": "/send_document",
+        "intent": {"name": "send_document"},
+        "entities": [{"entity": "media_outcome", "value": "stored"}, {"entity": "media_kind", "value": "image"}],
+    }
     events = await ActionAcknowledgeMedia().run(dispatcher, make_tracker({"language": "en"}, message), domain)
     assert events == [PAUSE] and handoff_store.open_handoff_of("test-sender").reason == "documents"
 
 
 @pytest.mark.asyncio
 async def test_a_voice_note_does_not(dispatcher, domain, handoff_store):
-    message = {"text": "/send_document", "intent": {"name": "send_document"},
-               "entities": [{"entity": "media_outcome", "value": "stored"}, {"entity": "media_kind", "value": "audio"}]}
+    message = {
+        "text": "/send_document",
+        "intent": {"name": "send_document"},
+        "entities": [{"entity": "media_outcome", "value": "stored"}, {"entity": "media_kind", "value": "audio"}],
+    }
     assert await ActionAcknowledgeMedia().run(dispatcher, make_tracker({"language": "en"}, message), domain) == []
     assert handoff_store.open_handoff_of("test-sender") is None
 
@@ -55,3 +61,13 @@ async def test_a_new_session_stays_paused_while_staff_have_the_conversation(disp
     handoff_store.open_handoff("test-sender", "whatsapp", "asked", "ar", None)
     events = await ActionSessionStart().run(dispatcher, tracker, domain)
     assert [e["event"] for e in events] == ["session_started", "slot", "pause", "action"]
+
+
+@pytest.mark.asyncio
+async def test_asking_for_erasure_tells_what_happens_and_queues_it_for_staff(dispatcher, domain, handoff_store):
+    events = await ActionRequestErasure().run(
+        dispatcher, make_tracker({"language": "en"}, {"text": "delete my data"}), domain
+    )
+    assert events == [PAUSE]
+    assert dispatcher.messages[0]["text"].startswith("You asked us to delete your data")
+    assert handoff_store.open_handoff_of("test-sender").reason == "erasure"

@@ -3,7 +3,11 @@
 import pytest
 
 from sportello.appointments.backend import BookingRequest
+from sportello.appointments.store import BookingStore
+from sportello.attachments.storage import FileStorage
 from sportello.inbox.handoff import canned_replies
+from sportello.personal_data import PersonalData
+from sportello.tracker_data import TrackerData
 from sportello.whatsapp.store import OUTBOX
 from tests.sportello.appointments.conftest import NOW as BOOKING_NOW
 from tests.sportello.inbox.conftest import log_in, within_window
@@ -185,8 +189,9 @@ async def test_json_api_with_a_token(client, inbox_store, rasa, whatsapp_store):
 @pytest.mark.asyncio
 async def test_appointments_page_and_audited_export(client, inbox_store, app, inbox):
     inbox.appointments = app
-    app.backend.book(BookingRequest("39001", "questura:20261203T0800Z", "Amina Ben Ali", None, None, None, "it"),
-                     BOOKING_NOW)
+    app.backend.book(
+        BookingRequest("39001", "questura:20261203T0800Z", "Amina Ben Ali", None, None, None, "it"), BOOKING_NOW
+    )
     await log_in(client, inbox_store)
     page = await (await client.get("/inbox/appointments?week=2026-12-01")).text()
     assert "Amina Ben Ali" in page and "09:00" in page
@@ -194,3 +199,26 @@ async def test_appointments_page_and_audited_export(client, inbox_store, app, in
     assert export.headers["Content-Type"].startswith("text/csv") and "Amina Ben Ali" in await export.text()
     assert [a["action"] for a in inbox_store.audit_log()][:2] == ["export_appointments", "read_appointments"]
     assert (await client.get("/inbox/appointments?week=nonsense")).status == 400
+
+
+@pytest.mark.asyncio
+async def test_export_and_erasure_are_for_supervisors_and_audited(client, inbox_store, rasa, inbox, tmp_path):
+    inbox.personal_data = PersonalData(
+        TrackerData(f"sqlite:///{tmp_path / 'tracker.db'}"),
+        inbox.whatsapp,
+        FileStorage(tmp_path / "files"),
+        BookingStore(f"sqlite:///{tmp_path / 'bookings.db'}"),
+        inbox_store,
+    )
+    handoff = handed_over(inbox_store, rasa)
+    csrf = await log_in(client, inbox_store)  # an operator
+    assert (await client.get(f"/inbox/c/{handoff.id}/export.json")).status == 403
+    assert (await client.post(f"/inbox/c/{handoff.id}/erase", data={"csrf": csrf})).status == 403
+    await client.post("/logout", data={"csrf": csrf})
+    csrf = await log_in(client, inbox_store, username="sara", role="supervisor")
+    exported = await (await client.get(f"/inbox/c/{handoff.id}/export.json")).json()
+    assert exported["sender"] == "39333" and exported["handoffs"][0]["reason"] == "asked"
+    erased = await client.post(f"/inbox/c/{handoff.id}/erase", data={"csrf": csrf})
+    assert "Dati cancellati" in await erased.text()
+    assert inbox_store.open_handoff_of("39333") is None
+    assert [a["action"] for a in inbox_store.audit_log()][:2] == ["erase", "export"]
