@@ -202,3 +202,15 @@ def test_a_renamed_executable_is_refused_with_a_clear_message(stack, workdir):
     replies = wait_for_replies(stack, user, before + 1)[before:]
     assert "PDF" in texts(replies) and "non l'ho conservato" in texts(replies), texts(replies)
     assert not any(path.read_bytes() == EXE for path in (workdir / "attachments").rglob("*.*"))
+
+
+def test_readiness_and_metrics_of_the_channel(stack):
+    user = new_user()
+    write(stack, user, {"text": "Buongiorno, qual è il numero di telefono dell'ufficio?"})
+    wait_for_replies(stack, user, 1)
+    assert call(f"{stack.base_url}/webhooks/whatsapp/ready")["status"] == "ready"
+    with urlopen(f"{stack.base_url}/webhooks/whatsapp/metrics", timeout=10) as answer:
+        metrics = answer.read().decode()
+    assert 'sportello_whatsapp_messages_in_total{type="text"}' in metrics
+    assert "sportello_whatsapp_messages_out_total" in metrics and "sportello_whatsapp_answer_seconds_count" in metrics
+    assert user not in metrics

@@ -20,8 +20,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 SESSION_COOKIE = "sportello_session"
 USER_KEY = "inbox_user"
 SESSION_KEY = "inbox_session"
-# Pages anyone may open (the log-in page and the static files it needs).
-PUBLIC = ("/login", "/static/", "/health", "/favicon.ico")
+# Pages anyone may open: the log-in page and its static files, health and metrics (no
+# personal data; nginx keeps /metrics and /ready to the monitoring network).
+PUBLIC = ("/login", "/static/", "/health", "/ready", "/metrics", "/favicon.ico")
 HEADERS = {
     # No inline script anywhere: applicant text can never run as code.
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",

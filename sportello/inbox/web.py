@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError
 
 from sportello.appointments.service import open_appointments
 from sportello.attachments.storage import AttachmentStorage, FileStorage
@@ -35,6 +36,7 @@ from sportello.inbox.security import (
 )
 from sportello.inbox.store import ROLES, Handoff, InboxStore, User, database_url
 from sportello.logs import configure
+from sportello.metrics import HANDOFF_QUEUE, exposition
 from sportello.personal_data import PersonalData
 from sportello.runtime import VAR_DIR, load_secret
 from sportello.staff.appointments import booking_rows, csv_response, week_of
@@ -479,6 +481,24 @@ async def _health(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def _ready(request: web.Request) -> web.Response:
+    try:
+        request.app[INBOX_KEY].store.counts("-")
+    except DBAPIError:
+        logger.warning("inbox database not reachable: not ready")
+        return web.json_response({"status": "database unreachable"}, status=503)
+    return web.json_response({"status": "ready"})
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    store = request.app[INBOX_KEY].store
+    for view in ("waiting", "others"):
+        # "others" seen by nobody in particular: every assigned conversation.
+        HANDOFF_QUEUE.labels("assigned" if view == "others" else view).set(len(store.queue(view, "", limit=100_000)))
+    body, content_type = exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
 async def _no_icon(_: web.Request) -> web.Response:
     return web.Response(status=204)
 
@@ -494,6 +514,8 @@ def build_app(inbox: Inbox, storage: AttachmentStorage, secure_cookies: bool = F
     app.add_routes(
         [
             web.get("/health", _health),
+            web.get("/ready", _ready),
+            web.get("/metrics", _metrics),
             web.get("/favicon.ico", _no_icon),
             web.get("/", _home),
             web.get("/login", pages.login_form),

@@ -17,7 +17,7 @@ from sportello.appointments.service import Appointments, open_appointments
 from sportello.logs import configure
 from sportello.runtime import load_secret
 from sportello.staff.appointments import StaffAppointments
-from sportello.staff.auth import token_middleware
+from sportello.staff.auth import HEALTH_PATH, token_middleware
 from sportello.whatsapp.store import WhatsAppStore, default_store_url
 
 
@@ -30,8 +30,12 @@ def build_app(
     """The staff API as an aiohttp application; ``clock`` gives the current time (for tests)."""
     app = web.Application(middlewares=[token_middleware(token)], client_max_size=64 * 1024)
     notifier = Notifier(appointments.settings, appointments.store, whatsapp)
-    app.add_routes(StaffAppointments(appointments, notifier, clock).routes())
+    app.add_routes([web.get(HEALTH_PATH, _health), *StaffAppointments(appointments, notifier, clock).routes()])
     return app
+
+
+async def _health(_: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
 
 
 def main(argv: Optional[List[str]] = None) -> None:

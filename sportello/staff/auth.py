@@ -9,6 +9,7 @@ from typing import Awaitable, Callable
 from aiohttp import web
 
 logger = logging.getLogger(__name__)
+HEALTH_PATH = "/health"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -18,6 +19,8 @@ def token_middleware(token: str) -> Callable[[web.Request, Handler], Awaitable[w
 
     @web.middleware
     async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path == HEALTH_PATH:
+            return await handler(request)
         given = request.headers.get("Authorization", "").encode()
         if not hmac.compare_digest(given, expected):
             logger.warning("staff API: refused %s %s from %s (bad token)", request.method, request.path, request.remote)

@@ -26,12 +26,22 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import DBAPIError
 
 from sportello.attachments.policy import POLICIES
 from sportello.attachments.replies import UNSUPPORTED, trigger
 from sportello.attachments.storage import AttachmentStorage, FileStorage
 from sportello.channels.commands import PayloadSigner, guard_user_text
 from sportello.logs import install_redaction
+from sportello.metrics import (
+    ANSWER_SECONDS,
+    DUPLICATES,
+    ERRORS,
+    MESSAGES_IN,
+    OUTBOX_BACKLOG,
+    WEBHOOKS_REFUSED,
+    exposition,
+)
 from sportello.privacy import pseudonym
 from sportello.retention import retention_days
 from sportello.runtime import VAR_DIR, load_secret
@@ -153,6 +163,25 @@ class WhatsAppInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.route("/ready", methods=["GET"])
+        async def ready(_: Request) -> HTTPResponse:
+            # Ready when the shared store answers (the process reconnects by itself).
+            try:
+                backlog = self._store.outbox_backlog()
+            except DBAPIError:
+                logger.warning("WhatsApp store not reachable: not ready")
+                return response.json({"status": "database unreachable"}, status=503)
+            return response.json({"status": "ready", "outbox_backlog": backlog})
+
+        @webhook.route("/metrics", methods=["GET"])
+        async def metrics(_: Request) -> HTTPResponse:
+            try:
+                OUTBOX_BACKLOG.set(self._store.outbox_backlog())
+            except DBAPIError:
+                ERRORS.labels("metrics").inc()
+            body, content_type = exposition()
+            return response.raw(body, content_type=content_type)
+
         @webhook.route("/webhook", methods=["GET"])
         async def verify_subscription(request: Request) -> HTTPResponse:
             token = request.args.get("hub.verify_token", "")
@@ -171,14 +200,17 @@ class WhatsAppInput(InputChannel):
         raw = request.body or b""
         if len(raw) > MAX_BODY_BYTES:
             logger.warning("WhatsApp webhook refused: body of %d bytes", len(raw))
+            WEBHOOKS_REFUSED.labels("too_large").inc()
             return response.json({"error": "body too large"}, status=413)
         if not verify(self._app_secret, raw, request.headers.get("X-Hub-Signature-256")):
             logger.warning("WhatsApp webhook refused: bad or missing signature")
+            WEBHOOKS_REFUSED.labels("signature").inc()
             return response.json({"error": "invalid signature"}, status=403)
         try:
             batch = parse_webhook(raw)
         except InvalidPayload as error:
             logger.warning("WhatsApp webhook refused: %s", error)
+            WEBHOOKS_REFUSED.labels("invalid").inc()
             return response.json({"error": str(error)}, status=400)
         for status in batch.statuses:
             self._store.record_status(status)
@@ -186,12 +218,15 @@ class WhatsAppInput(InputChannel):
         for message in batch.messages:
             if self._seen is not None and self._seen.seen(message.id):
                 logger.info("WhatsApp message %s is a duplicate delivery (Redis)", message.id)
+                DUPLICATES.inc()
                 continue
             if self._store.record_inbound(message, dataclasses.asdict(message)):
                 self._store.touch_contact(message.sender, message.profile_name, now)
                 logger.info("WhatsApp message %s from %s stored", message.id, pseudonym(message.sender))
+                MESSAGES_IN.labels(message.type).inc()
             else:
                 logger.info("WhatsApp message %s is a duplicate delivery", message.id)
+                DUPLICATES.inc()
             if self._seen is not None:
                 self._seen.remember(message.id)
         self._wake.set()
@@ -231,7 +266,9 @@ class WhatsAppInput(InputChannel):
                 await self._answer(message, on_new_message)
             except Exception:  # logged, and not retried: a message that breaks the assistant must not block
                 logger.exception("WhatsApp message %s could not be answered", message.id)
+                ERRORS.labels("answer").inc()
             self._store.mark_processed(message.id)
+            ANSWER_SECONDS.observe(max(0.0, time.time() - float(message.timestamp)))
             await self._outbox.run_once()
             handled += 1
         return handled

@@ -8,6 +8,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
+from sportello.metrics import ERRORS, MESSAGES_OUT, SEND_FAILURES
 from sportello.privacy import pseudonym
 from sportello.whatsapp.graph_api import GraphApi, GraphApiError
 from sportello.whatsapp.store import OutboundMessage, WhatsAppStore
@@ -61,6 +62,7 @@ class Outbox:
                 await self.run_once()
             except Exception:  # logged: a database hiccup or a bug must not stop all sending for good
                 logger.exception("WhatsApp outbox pass failed")
+                ERRORS.labels("outbox").inc()
             try:
                 await asyncio.wait_for(stop.wait(), timeout=interval)
             except asyncio.TimeoutError:
@@ -70,9 +72,11 @@ class Outbox:
         try:
             wamid = await self._api.send(message.body)
         except GraphApiError as error:
+            SEND_FAILURES.labels(error.kind).inc()
             self._settle_failure(message, error)
             return False
         self._store.mark_sent(message.id, wamid)
+        MESSAGES_OUT.inc()
         logger.info("WhatsApp outbox %d sent to %s as %s", message.id, pseudonym(message.recipient), wamid)
         return True
 

@@ -319,6 +319,12 @@ class WhatsAppStore:
             )
             return int(result.inserted_primary_key[0])
 
+    def outbox_backlog(self) -> int:
+        """How many messages wait in the outbox."""
+        with self.engine.connect() as connection:
+            query = sa.select(sa.func.count()).where(OUTBOX.c.status == "pending")
+            return int(connection.execute(query).scalar_one())
+
     def due_outbound(self, now: datetime, limit: int = 20, lease_seconds: float = 60) -> list[OutboundMessage]:
         """Returns the outbox rows to send now: per recipient only its oldest pending row, if it is due.
 

@@ -222,3 +222,13 @@ async def test_export_and_erasure_are_for_supervisors_and_audited(client, inbox_
     assert "Dati cancellati" in await erased.text()
     assert inbox_store.open_handoff_of("39333") is None
     assert [a["action"] for a in inbox_store.audit_log()][:2] == ["erase", "export"]
+
+
+@pytest.mark.asyncio
+async def test_health_readiness_and_metrics_need_no_login(client, inbox_store, rasa):
+    handed_over(inbox_store, rasa)
+    assert (await client.get("/health")).status == 200
+    assert (await (await client.get("/ready")).json())["status"] == "ready"
+    metrics = await (await client.get("/metrics")).text()
+    assert 'sportello_handoff_queue{status="waiting"} 1.0' in metrics
+    assert "39333" not in metrics

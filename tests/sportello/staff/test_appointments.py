@@ -28,7 +28,8 @@ def book(app, slot_id, sender, name="Amina Ben Ali"):
 
 
 @pytest.mark.asyncio
-async def test_without_the_token_nothing_is_served(client):
+async def test_without_the_token_nothing_is_served_but_health(client):
+    assert (await client.get("/health")).status == 200
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
         response = await client.get("/staff/api/appointments", headers=headers)
         assert response.status == 401
