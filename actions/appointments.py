@@ -84,9 +84,7 @@ class ValidateAppointmentForm(FormValidationAction):
         # Moving a booking needs only the new slot.
         return [SLOT_ENTITY] if tracker.get_slot(MODE_SLOT) == dialogue.RESCHEDULE else domain_slots
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         app, now, sender = appointments(), _now(), tracker.sender_id
         requested = tracker.get_slot(REQUESTED_SLOT)
         events: List[EventType] = []

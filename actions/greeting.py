@@ -20,9 +20,7 @@ class ActionGreet(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         if tracker.get_slot(LANGUAGE_SLOT) is None:
-            dispatcher.utter_message(
-                response="utter_greet_language_menu", buttons=language_buttons(load_registry())
-            )
+            dispatcher.utter_message(response="utter_greet_language_menu", buttons=language_buttons(load_registry()))
             return []
         dispatcher.utter_message(response="utter_greet")
         dispatcher.utter_message(response="utter_menu")

@@ -14,9 +14,7 @@ def hand_over_events(dispatcher: CollectingDispatcher, tracker: Tracker, reason:
     """Queues the conversation for staff, tells the applicant, and pauses the assistant."""
     language = answer_language(tracker.get_slot(LANGUAGE_SLOT))
     channel: Optional[str] = tracker.get_latest_input_channel() or "unknown"
-    for text in hand_over(
-        inbox_store(), tracker.sender_id, channel, reason, language, tracker.get_slot("permit_type")
-    ):
+    for text in hand_over(inbox_store(), tracker.sender_id, channel, reason, language, tracker.get_slot("permit_type")):
         dispatcher.utter_message(text=text)
     return [ConversationPaused()]
 
@@ -27,22 +25,8 @@ class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         return hand_over_events(dispatcher, tracker, "asked")
-
-
-class ActionRequestErasure(Action):
-    """The applicant asks to delete their data: staff do it from the inbox, the applicant is told how."""
-
-    def name(self) -> str:
-        return "action_request_erasure"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
-        return hand_over_events(dispatcher, tracker, "erasure")
 
 
 class ActionSessionStart(Action):
@@ -55,9 +39,7 @@ class ActionSessionStart(Action):
     def name(self) -> str:
         return "action_session_start"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         events: List[EventType] = [SessionStarted()]
         if (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", True):
             events += [SlotSet(key, value) for key, value in tracker.current_slot_values().items() if value is not None]

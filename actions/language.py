@@ -41,7 +41,5 @@ class ActionChangeLanguage(Action):
         if requested and requested == tracker.get_slot(LANGUAGE_SLOT):
             dispatcher.utter_message(response="utter_language_changed")
         else:
-            dispatcher.utter_message(
-                response="utter_choose_language", buttons=language_buttons(registry)
-            )
+            dispatcher.utter_message(response="utter_choose_language", buttons=language_buttons(registry))
         return []

@@ -11,7 +11,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, BinaryIO, Iterator, List, Optional
 from urllib.error import URLError
 from urllib.request import Request, urlopen
 
@@ -100,21 +100,52 @@ def running_stack(
     env = {**os.environ, **whatsapp, "SPORTELLO_VAR_DIR": str(workdir), "SPORTELLO_API_TOKEN": token}
     commands = {
         "simulator": [
-            sys.executable, "-m", "sportello.whatsapp.simulator", "--port", str(simulator_port),
-            "--webhook", f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook",
-            "--app-secret", whatsapp["WHATSAPP_APP_SECRET"], "--verify-token", whatsapp["WHATSAPP_VERIFY_TOKEN"],
-            "--phone-number-id", whatsapp["WHATSAPP_PHONE_NUMBER_ID"],
-            "--access-token", whatsapp["WHATSAPP_ACCESS_TOKEN"],
+            sys.executable,
+            "-m",
+            "sportello.whatsapp.simulator",
+            "--port",
+            str(simulator_port),
+            "--webhook",
+            f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook",
+            "--app-secret",
+            whatsapp["WHATSAPP_APP_SECRET"],
+            "--verify-token",
+            whatsapp["WHATSAPP_VERIFY_TOKEN"],
+            "--phone-number-id",
+            whatsapp["WHATSAPP_PHONE_NUMBER_ID"],
+            "--access-token",
+            whatsapp["WHATSAPP_ACCESS_TOKEN"],
         ],
         "actions": [RASA, "run", "actions", "--port", str(action_port), "--actions", "actions"],
         **(
-            {"inbox": [sys.executable, "-m", "sportello.inbox.web", "--port", str(inbox_port),
-                       "--rasa-url", f"http://127.0.0.1:{rasa_port}"]}
+            {
+                "inbox": [
+                    sys.executable,
+                    "-m",
+                    "sportello.inbox.web",
+                    "--port",
+                    str(inbox_port),
+                    "--rasa-url",
+                    f"http://127.0.0.1:{rasa_port}",
+                ]
+            }
             if inbox
             else {}
         ),
-        "rasa": [RASA, "run", "--model", str(model), "--port", str(rasa_port), "--credentials", "credentials.yml",
-                 "--endpoints", str(endpoints), "--enable-api", f"--auth-token={token}"],
+        "rasa": [
+            RASA,
+            "run",
+            "--model",
+            str(model),
+            "--port",
+            str(rasa_port),
+            "--credentials",
+            "credentials.yml",
+            "--endpoints",
+            str(endpoints),
+            "--enable-api",
+            f"--auth-token={token}",
+        ],
     }
     processes: List[subprocess.Popen[bytes]] = []
     logs = [open(workdir / f"{name}.log", "wb") for name in commands]
@@ -123,9 +154,14 @@ def running_stack(
             processes.append(
                 subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
             )
-        stack = Stack(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}",
-                      f"http://127.0.0.1:{simulator_port}", token, processes,
-                      f"http://127.0.0.1:{inbox_port}" if inbox else None)
+        stack = Stack(
+            f"http://127.0.0.1:{rasa_port}",
+            f"http://127.0.0.1:{action_port}",
+            f"http://127.0.0.1:{simulator_port}",
+            token,
+            processes,
+            f"http://127.0.0.1:{inbox_port}" if inbox else None,
+        )
         wait_until_up(f"{stack.simulator_url}/health", processes, timeout)
         wait_until_up(f"{stack.base_url}/status?token={token}", processes, timeout)
         wait_until_up(f"{stack.action_url}/health", processes, timeout)
@@ -133,9 +169,14 @@ def running_stack(
             wait_until_up(f"{stack.inbox_url}/health", processes, timeout)
         yield stack
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
-        for log in logs:
-            log.close()
+        stop(processes, logs)
+
+
+def stop(processes: List[subprocess.Popen[bytes]], logs: List[BinaryIO], timeout: float = 60) -> None:
+    """Terminates the processes, waits for them, and closes their log files."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.wait(timeout=timeout)
+    for log in logs:
+        log.close()

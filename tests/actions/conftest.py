@@ -13,9 +13,7 @@ def make_tracker(
     latest_message: Optional[Dict[str, Any]] = None,
     events: Optional[List[Dict[str, Any]]] = None,
 ) -> Tracker:
-    return Tracker(
-        "test-sender", slots or {}, latest_message or {}, events or [], False, None, {}, None
-    )
+    return Tracker("test-sender", slots or {}, latest_message or {}, events or [], False, None, {}, None)
 
 
 @pytest.fixture
@@ -29,8 +27,13 @@ def parse(text, intent, language=None, confidence=0.0, entities=(), script="Lati
         "intent": {"name": intent, "confidence": 0.9},
         "intent_ranking": [{"name": intent, "confidence": 0.9}],
         "entities": list(entities),
-        "language": {"name": language, "confidence": confidence, "script": script,
-                     "decisive": decisive, "detector": "lingua"},
+        "language": {
+            "name": language,
+            "confidence": confidence,
+            "script": script,
+            "decisive": decisive,
+            "detector": "lingua",
+        },
     }
 
 

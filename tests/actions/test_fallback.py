@@ -3,8 +3,11 @@ import pytest
 from actions.fallback import ActionHandleFallback
 from tests.actions.conftest import make_tracker
 
-RANKING = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "ask_cost", "confidence": 0.3},
-           {"name": "ask_status", "confidence": 0.2}]
+RANKING = [
+    {"name": "nlu_fallback", "confidence": 0.45},
+    {"name": "ask_cost", "confidence": 0.3},
+    {"name": "ask_status", "confidence": 0.2},
+]
 
 
 def fallback_event():

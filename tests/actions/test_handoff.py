@@ -1,6 +1,7 @@
 import pytest
 
-from actions.handoff import ActionHandoff, ActionRequestErasure, ActionSessionStart
+from actions.erasure import ActionRequestErasure
+from actions.handoff import ActionHandoff, ActionSessionStart
 from actions.knowledge import ActionAnswerFaq
 from actions.media import ActionAcknowledgeMedia
 from sportello.knowledge.answers import library
@@ -65,9 +66,17 @@ async def test_a_new_session_stays_paused_while_staff_have_the_conversation(disp
 
 @pytest.mark.asyncio
 async def test_asking_for_erasure_tells_what_happens_and_queues_it_for_staff(dispatcher, domain, handoff_store):
-    events = await ActionRequestErasure().run(
-        dispatcher, make_tracker({"language": "en"}, {"text": "delete my data"}), domain
-    )
+    latest = {"text": "delete my data", "intent": {"name": "request_erasure", "confidence": 0.9}}
+    events = await ActionRequestErasure().run(dispatcher, make_tracker({"language": "en"}, latest), domain)
     assert events == [PAUSE]
     assert dispatcher.messages[0]["text"].startswith("You asked us to delete your data")
     assert handoff_store.open_handoff_of("test-sender").reason == "erasure"
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_erasure_guess_asks_did_you_mean_instead(dispatcher, domain, handoff_store):
+    ranking = [{"name": "request_erasure", "confidence": 0.38}, {"name": "ask_status", "confidence": 0.3}]
+    latest = {"text": "I need information about my permit", "intent": ranking[0], "intent_ranking": ranking}
+    events = await ActionRequestErasure().run(dispatcher, make_tracker({"language": "en"}, latest), domain)
+    assert events == [] and handoff_store.open_handoff_of("test-sender") is None
+    assert dispatcher.messages[0]["text"].startswith("I am not sure")

@@ -48,8 +48,16 @@ async def test_a_typed_number_gets_its_shape_checked_in_the_users_language(dispa
     "faq, entities, expected",
     [
         ({"key": "receipt_work", "confidence": 0.8, "confident": True, "ranking": []}, [], "answer"),
-        ({"key": "receipt_work", "confidence": 0.1, "confident": False,
-          "ranking": [{"key": "receipt_work"}, {"key": "lost_stolen"}]}, [], "choices"),
+        (
+            {
+                "key": "receipt_work",
+                "confidence": 0.1,
+                "confident": False,
+                "ranking": [{"key": "receipt_work"}, {"key": "lost_stolen"}],
+            },
+            [],
+            "choices",
+        ),
         (None, [{"entity": "faq_key", "value": "lost_stolen"}], "answer"),
         (None, [], "menu"),
     ],

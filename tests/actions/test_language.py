@@ -29,8 +29,13 @@ async def test_menu_choice_switches_language(dispatcher, domain):
 
 @pytest.mark.asyncio
 async def test_change_without_language_shows_the_menu(dispatcher, domain, registry):
-    await run(ActionChangeLanguage(), dispatcher, domain, {"language": "en"},
-              parse("other language please", "change_language", "en", 0.9))
+    await run(
+        ActionChangeLanguage(),
+        dispatcher,
+        domain,
+        {"language": "en"},
+        parse("other language please", "change_language", "en", 0.9),
+    )
     [message] = dispatcher.messages
     assert message["response"] == "utter_choose_language"
     assert [b["title"] for b in message["buttons"]] == [lang.name for lang in registry.languages]
