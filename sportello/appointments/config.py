@@ -7,26 +7,20 @@ reading Python ("appointments.yml: calendar.services.questura.sessions[0].end:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from sportello import PROJECT_ROOT
+from sportello.settings import ConfigError, SettingsReader, Template
 
 APPOINTMENTS_FILE = PROJECT_ROOT / "knowledge" / "appointments.yml"
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-class ConfigError(ValueError):
-    """A problem in appointments.yml, with the setting it is about."""
 
 
 @dataclass(frozen=True)
@@ -71,14 +65,6 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class Template:
-    """An approved WhatsApp template: its name and its language code per conversation language."""
-
-    name: str
-    languages: Mapping[str, str]
-
-
-@dataclass(frozen=True)
 class AppointmentSettings:
     """Everything appointments.yml says."""
 
@@ -97,100 +83,34 @@ class AppointmentSettings:
     default_service: str = field(default="")
 
 
-class SettingsReader:
-    """Reads typed values from the YAML tree, raising ConfigError with the setting's path."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def fail(self, where: str, problem: str) -> ConfigError:
-        """The error for a setting, naming the file and the setting."""
-        return ConfigError(f"{self.source}: {where}: {problem}")
-
-    def mapping(self, value: Any, where: str) -> Dict[str, Any]:
-        """A mapping, or an error."""
-        if not isinstance(value, dict):
-            raise self.fail(where, "must be a mapping")
-        return value
-
-    def items(self, value: Any, where: str) -> List[Any]:
-        """A list (None counts as empty), or an error."""
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.fail(where, "must be a list")
-        return value
-
-    def whole(self, value: Any, where: str, minimum: int, maximum: int) -> int:
-        """A whole number within the bounds, or an error."""
-        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            raise self.fail(where, f"{value!r} must be a whole number from {minimum} to {maximum}")
-        return value
-
-    def text(self, value: Any, where: str) -> str:
-        """A non-empty text, stripped, or an error."""
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(where, "must be a non-empty text")
-        return value.strip()
-
-    def clock(self, value: Any, where: str) -> time:
-        """A time of day HH:MM, or an error."""
-        match = _TIME.match(str(value)) if isinstance(value, str) else None
-        if not match:
-            raise self.fail(where, f"{value!r} is not a time HH:MM")
-        return time(int(match.group(1)), int(match.group(2)))
-
-    def day(self, value: Any, where: str) -> date:
-        """A date YYYY-MM-DD, or an error."""
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise self.fail(where, f"{value!r} is not a date YYYY-MM-DD") from None
-
-    def sessions(self, value: Any, where: str) -> Tuple[Session, ...]:
-        """Opening sessions, checked and in time order, or an error."""
-        sessions = []
-        for index, item in enumerate(self.items(value, where)):
-            here = f"{where}[{index}]"
-            item = self.mapping(item, here)
-            session = Session(
-                self.clock(item.get("start"), f"{here}.start"), self.clock(item.get("end"), f"{here}.end")
-            )
-            if session.end <= session.start:
-                raise self.fail(here, "end must be after start")
-            sessions.append(session)
-        ordered = sorted(sessions, key=lambda s: s.start)
-        for before, after in pairwise(ordered):
-            if after.start < before.end:
-                raise self.fail(where, "sessions overlap")
-        return tuple(ordered)
-
-    def template(self, value: Any, where: str) -> Template:
-        """A WhatsApp template (name and language codes), or an error."""
-        value = self.mapping(value, where)
-        languages = self.mapping(value.get("languages"), f"{where}.languages")
-        return Template(
-            self.text(value.get("name"), f"{where}.name"),
-            {str(k): self.text(v, f"{where}.languages.{k}") for k, v in languages.items()},
+def _sessions(reader: SettingsReader, value: Any, where: str) -> Tuple[Session, ...]:
+    """Opening sessions, checked and in time order, or an error."""
+    sessions = []
+    for index, item in enumerate(reader.items(value, where)):
+        here = f"{where}[{index}]"
+        item = reader.mapping(item, here)
+        session = Session(
+            reader.clock(item.get("start"), f"{here}.start"), reader.clock(item.get("end"), f"{here}.end")
         )
+        if session.end <= session.start:
+            raise reader.fail(here, "end must be after start")
+        sessions.append(session)
+    ordered = sorted(sessions, key=lambda s: s.start)
+    for before, after in pairwise(ordered):
+        if after.start < before.end:
+            raise reader.fail(where, "sessions overlap")
+    return tuple(ordered)
 
 
 def _service(reader: SettingsReader, name: str, value: Any) -> Service:
     where = f"calendar.services.{name}"
     value = reader.mapping(value, where)
-    days = []
-    for index, day in enumerate(reader.items(value.get("days"), f"{where}.days")):
-        if day not in WEEKDAYS:
-            raise reader.fail(f"{where}.days[{index}]", f"{day!r} is not one of {', '.join(WEEKDAYS)}")
-        days.append(WEEKDAYS.index(day))
-    sessions = reader.sessions(value.get("sessions"), f"{where}.sessions")
+    sessions = _sessions(reader, value.get("sessions"), f"{where}.sessions")
     if not sessions:
         raise reader.fail(f"{where}.sessions", "at least one session is needed")
     overflow = value.get("overflow") or {}
     overflow = reader.mapping(overflow, f"{where}.overflow")
-    overflow_sessions = reader.sessions(overflow.get("sessions"), f"{where}.overflow.sessions")
+    overflow_sessions = _sessions(reader, overflow.get("sessions"), f"{where}.overflow.sessions")
     window = reader.whole(overflow.get("window_days", 0), f"{where}.overflow.window_days", 0, 366)
     if overflow_sessions and not window:
         raise reader.fail(f"{where}.overflow.window_days", "overflow sessions need a window of at least 1 day")
@@ -198,7 +118,7 @@ def _service(reader: SettingsReader, name: str, value: Any) -> Service:
         name=name,
         slot_minutes=reader.whole(value.get("slot_minutes"), f"{where}.slot_minutes", 5, 240),
         capacity=reader.whole(value.get("capacity"), f"{where}.capacity", 1, 50),
-        days=tuple(sorted(set(days))),
+        days=reader.weekdays(value.get("days"), f"{where}.days"),
         sessions=sessions,
         overflow_sessions=overflow_sessions,
         overflow_window_days=window,
@@ -246,7 +166,7 @@ def parse_settings(raw: Any, source: str = "appointments.yml") -> AppointmentSet
         service = item.get("service")
         if service not in services:
             raise reader.fail(f"{where}.service", f"{service!r} is not one of the services {sorted(services)}")
-        sessions = reader.sessions(item.get("sessions"), f"{where}.sessions")
+        sessions = _sessions(reader, item.get("sessions"), f"{where}.sessions")
         if not sessions:
             raise reader.fail(f"{where}.sessions", "at least one session is needed")
         extra.append(ExtraOpening(reader.day(item.get("date"), f"{where}.date"), str(service), sessions))

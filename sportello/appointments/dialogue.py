@@ -42,9 +42,10 @@ def precheck(app: Appointments, sender: str, mode: str, code: Optional[str], now
     Notices: ``blocked``, ``too_many_bookings``, ``too_many_lookups``, ``already_booked``,
     ``no_booking`` (nothing to move), ``no_slots``.
     """
-    refusal = app.guard.refusal(sender, BOOKING, now) if mode == BOOK else None
-    if refusal is None and app.store.is_blocked(sender):
-        refusal = "blocked"
+    if mode == BOOK:
+        refusal = app.guard.refusal(sender, BOOKING, now)  # blocks and the booking limit
+    else:
+        refusal = "blocked" if app.store.is_blocked(sender) else None
     if refusal is not None:
         return refusal
     upcoming = app.backend.upcoming_of(sender, now)
@@ -96,7 +97,11 @@ def choose(
 ) -> Step:
     """Handles the answer to the slot list: a slot id (book or move it), "later dates", or a typed day."""
     if candidate.startswith(FROM_PREFIX):
-        return Step(slots={messages.FROM_ENTITY: candidate[len(FROM_PREFIX) :]})
+        try:
+            later = date.fromisoformat(candidate[len(FROM_PREFIX) :])
+        except ValueError:
+            return Step([{"text": texts()("date_not_understood", language)}])
+        return Step(slots={messages.FROM_ENTITY: later.isoformat()})
     slot = app.backend.slot(candidate)
     if slot is not None:
         if moving is not None:

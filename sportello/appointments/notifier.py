@@ -12,11 +12,12 @@ import logging
 from datetime import datetime, timedelta
 from typing import List, Optional
 
-from sportello.appointments.config import AppointmentSettings, Template
+from sportello.appointments.config import AppointmentSettings
 from sportello.appointments.messages import booking_facts, reminder_text, staff_change_text
 from sportello.appointments.store import Booking, BookingStore
 from sportello.languages import load_registry
 from sportello.privacy import pseudonym
+from sportello.settings import Template
 from sportello.whatsapp.formatting import template_body, text_body
 from sportello.whatsapp.store import WhatsAppStore
 

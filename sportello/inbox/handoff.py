@@ -15,13 +15,13 @@ from typing import List, Optional, Tuple
 
 import yaml
 
-from sportello.appointments.config import WEEKDAYS, ConfigError, SettingsReader, Template
 from sportello.appointments.dates import date_words
 from sportello.inbox.store import InboxStore, database_url
 from sportello.knowledge.answers import KNOWLEDGE_DIR
 from sportello.knowledge.labels import Labels, load_labels
 from sportello.languages import load_registry
 from sportello.office import field_text, load_office
+from sportello.settings import SettingsReader, Template
 
 SETTINGS_FILE = KNOWLEDGE_DIR / "handoff.yml"
 REASONS = ("asked", "not_understood", "documents", "judgement", "erasure", "staff")
@@ -47,15 +47,10 @@ def load_handoff_settings(path: Path = SETTINGS_FILE) -> HandoffSettings:
     reader = SettingsReader(path.name)
     raw = reader.mapping(yaml.safe_load(path.read_text(encoding="utf-8")), "(top level)")
     hours = reader.mapping(raw.get("answer_hours"), "answer_hours")
-    days = []
-    for index, day in enumerate(reader.items(hours.get("days"), "answer_hours.days")):
-        if day not in WEEKDAYS:
-            raise ConfigError(f"{path.name}: answer_hours.days[{index}]: {day!r} is not a weekday")
-        days.append(WEEKDAYS.index(day))
     start = reader.clock(hours.get("start"), "answer_hours.start")
     end = reader.clock(hours.get("end"), "answer_hours.end")
     return HandoffSettings(
-        days=tuple(days),
+        days=reader.weekdays(hours.get("days"), "answer_hours.days"),
         start=f"{start:%H:%M}",
         end=f"{end:%H:%M}",
         reply_template=reader.template(raw.get("reply_template"), "reply_template"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional
@@ -22,6 +21,7 @@ from sportello.inbox.store import Handoff, InboxStore, User
 from sportello.languages import load_registry
 from sportello.personal_data import PersonalData
 from sportello.privacy import pseudonym
+from sportello.staff.text_input import plain_text
 from sportello.whatsapp.formatting import template_body, text_body
 from sportello.whatsapp.store import MediaRecord, WhatsAppStore
 
@@ -29,7 +29,6 @@ logger = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)
 MAX_REPLY = 3000
 MAX_NOTE = 2000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DELIVERABLE_CHANNELS = ("whatsapp",)
 # After resuming, the assistant is listening: Rasa's rules start from this action.
 LISTEN = {"event": "action", "name": "action_listen"}
@@ -52,13 +51,12 @@ class Entry:
 
 def clean_text(value: Any, name: str, limit: int) -> str:
     """Staff input as plain text: control characters removed, trimmed, within the limit."""
-    if not isinstance(value, str):
-        raise InboxError(f"{name}: must be a text")
-    text = _CONTROL.sub("", value).strip()
+    try:
+        text = plain_text(value, name, limit)
+    except ValueError as error:
+        raise InboxError(str(error)) from None
     if not text:
         raise InboxError(f"{name}: is empty")
-    if len(text) > limit:
-        raise InboxError(f"{name}: at most {limit} characters")
     return text
 
 

@@ -150,8 +150,14 @@ class InboxStore:
             return [_handoff(row) for row in connection.execute(query)]
 
     def counts(self, username: str) -> Dict[str, int]:
-        """How many handoffs each queue view holds."""
-        return {view: len(self.queue(view, username, limit=10_000)) for view in ("waiting", "mine", "others")}
+        """How many open handoffs are waiting, assigned to ``username`` and assigned to others (one query)."""
+        mine = sa.case((HANDOFFS.c.assigned_to == username, "mine"), else_="others")
+        view = sa.case((HANDOFFS.c.status == "waiting", "waiting"), else_=mine).label("view")
+        query = sa.select(view, sa.func.count()).where(HANDOFFS.c.status.in_(OPEN_STATUSES)).group_by(view)
+        counts = {"waiting": 0, "mine": 0, "others": 0}
+        with self.engine.connect() as connection:
+            counts.update({row[0]: int(row[1]) for row in connection.execute(query)})
+        return counts
 
     def assign(self, handoff_id: int, username: str) -> bool:
         """Assigns an open handoff to ``username``; False if it is not open."""

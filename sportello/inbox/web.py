@@ -69,7 +69,8 @@ def _render(request: web.Request, template: str, status: int = 200, **values: An
 
 
 def _waiting(handoff: Handoff, now: datetime) -> str:
-    minutes = int((now - handoff.created_at).total_seconds() // 60)
+    # A closed conversation waited until it was closed.
+    minutes = int(((handoff.closed_at or now) - handoff.created_at).total_seconds() // 60)
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
@@ -491,10 +492,10 @@ async def _ready(request: web.Request) -> web.Response:
 
 
 async def _metrics(request: web.Request) -> web.Response:
-    store = request.app[INBOX_KEY].store
-    for view in ("waiting", "others"):
-        # "others" seen by nobody in particular: every assigned conversation.
-        HANDOFF_QUEUE.labels("assigned" if view == "others" else view).set(len(store.queue(view, "", limit=100_000)))
+    # Counted for nobody in particular: every assigned conversation is someone else's.
+    counts = request.app[INBOX_KEY].store.counts("")
+    HANDOFF_QUEUE.labels("waiting").set(counts["waiting"])
+    HANDOFF_QUEUE.labels("assigned").set(counts["mine"] + counts["others"])
     body, content_type = exposition()
     return web.Response(body=body, headers={"Content-Type": content_type})
 

@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import logging
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -21,6 +20,7 @@ from aiohttp import web
 from sportello.appointments.notifier import Notifier
 from sportello.appointments.service import Appointments
 from sportello.appointments.store import Booking
+from sportello.staff.text_input import CONTROL, plain_text
 
 logger = logging.getLogger(__name__)
 JSON = "application/json"
@@ -28,7 +28,6 @@ MAX_MESSAGE = 1000
 MAX_QUERY = 100
 MAX_SENDER = 256
 MAX_RANGE_DAYS = 366
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 # Cells that spreadsheet programs would run as formulas.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_COLUMNS = (
@@ -243,12 +242,10 @@ async def _body(request: web.Request) -> Dict[str, Any]:
 
 
 def _clean(value: Any, name: str, limit: int) -> str:
-    if not isinstance(value, str):
-        raise BadInput(f"{name}: must be a text")
-    value = _CONTROL.sub("", value).strip()
-    if len(value) > limit:
-        raise BadInput(f"{name}: at most {limit} characters")
-    return value
+    try:
+        return plain_text(value, name, limit)
+    except ValueError as error:
+        raise BadInput(str(error)) from None
 
 
 def _optional_message(body: Dict[str, Any]) -> Optional[str]:
@@ -271,7 +268,7 @@ def _whole(value: str, name: str, low: int, high: int) -> int:
 
 def _sender(request: web.Request) -> str:
     sender = request.match_info["sender"]
-    if not 1 <= len(sender) <= MAX_SENDER or _CONTROL.search(sender):
+    if not 1 <= len(sender) <= MAX_SENDER or CONTROL.search(sender):
         raise BadInput("sender: not a valid sender id")
     return sender
 
