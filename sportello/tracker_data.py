@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import sqlalchemy as sa
 
@@ -51,6 +51,38 @@ class TrackerData:
         query = sa.select(EVENTS.c.data).where(EVENTS.c.sender_id == sender).order_by(EVENTS.c.id)
         with self.engine.connect() as connection:
             return [json.loads(row[0]) for row in connection.execute(query)]
+
+    def conversations(
+        self, start: Optional[datetime] = None, end: Optional[datetime] = None
+    ) -> Iterator[Tuple[str, List[Dict[str, Any]]]]:
+        """Each conversation with an event in [``start``, ``end``): its sender and all its events, in order.
+
+        The whole conversation is returned, not only the events in the range, so that a
+        reader can tell what led to an event (the message before a handoff, say).
+        """
+        if not self._exists():
+            return
+        active = sa.select(EVENTS.c.sender_id).distinct()
+        if start is not None:
+            active = active.where(EVENTS.c.timestamp >= start.timestamp())
+        if end is not None:
+            active = active.where(EVENTS.c.timestamp < end.timestamp())
+        query = (
+            sa.select(EVENTS.c.sender_id, EVENTS.c.data)
+            .where(EVENTS.c.sender_id.in_(active))
+            .order_by(EVENTS.c.sender_id, EVENTS.c.id)
+        )
+        sender: Optional[str] = None
+        events: List[Dict[str, Any]] = []
+        with self.engine.connect() as connection:
+            for row_sender, data in connection.execution_options(stream_results=True).execute(query):
+                if row_sender != sender and sender is not None:
+                    yield sender, events
+                    events = []
+                sender = row_sender
+                events.append(json.loads(data))
+        if sender is not None:
+            yield sender, events
 
     def erase(self, sender: str) -> int:
         """Deletes the sender's conversation; returns how many events."""

@@ -90,3 +90,13 @@ def test_retention_deletes_whole_idle_conversations_and_old_staff_records(data):
     deleted = parts.purge(later)
     assert parts.inbox.handoff(closed.id) is None and parts.inbox.audit_log() == []
     assert parts.inbox.open_handoff_of(ALICE) is not None  # open handoffs are never deleted by age
+
+
+def test_conversations_in_a_period_come_whole_and_in_order(data):
+    parts, _ = data
+    recent = datetime.now(timezone.utc) - timedelta(days=1)
+    assert [sender for sender, _ in parts.tracker.conversations(start=recent)] == [ALICE]
+    everything = dict(parts.tracker.conversations())
+    assert set(everything) == {ALICE, BOB}
+    assert [e["event"] for e in everything[BOB]] == ["action", "user", "bot"]
+    assert list(parts.tracker.conversations(end=recent - timedelta(days=300))) == []
