@@ -246,6 +246,21 @@ class BookingStore:
         with self.engine.connect() as connection:
             return [_booking(row) for row in connection.execute(query)]
 
+    def made_or_cancelled_between(self, start: datetime, end: datetime) -> List[Booking]:
+        """Every booking made or cancelled in [start, end), oldest first (for the dashboard)."""
+        query = (
+            sa.select(BOOKINGS)
+            .where(
+                sa.or_(
+                    sa.and_(BOOKINGS.c.created_at >= start, BOOKINGS.c.created_at < end),
+                    sa.and_(BOOKINGS.c.cancelled_at >= start, BOOKINGS.c.cancelled_at < end),
+                )
+            )
+            .order_by(BOOKINGS.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [_booking(row) for row in connection.execute(query)]
+
     def search(self, text: str, limit: int = 50) -> List[Booking]:
         """Bookings whose code is ``text`` or whose name contains it (case-insensitive), latest first."""
         needle = text.strip()

@@ -12,12 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from sportello.db import create_engine, migrate, url_from_env
+from sportello.db import UtcDateTime, create_engine, migrate, url_from_env
 from sportello.inbox.passwords import hash_password, verify_password
 from sportello.inbox.schema import API_TOKENS, AUDIT, HANDOFFS, NOTES, OPEN_STATUSES, SESSIONS, USERS
 from sportello.privacy import pseudonym
@@ -166,6 +166,31 @@ class InboxStore:
     def end_handoff(self, handoff_id: int, status: str) -> bool:
         """Ends an open handoff as ``resolved`` or ``handed_back``; False if it was not open."""
         return self._update(handoff_id, status=status, closed_at=_now())
+
+    def handoffs_with_first_reply(self, since: datetime) -> List[Tuple[Handoff, Optional[datetime]]]:
+        """Handoffs open at ``since`` or opened after it, each with the time of its first staff reply.
+
+        The reply comes from the audit log (a ``reply`` to the sender while the handoff
+        was open), so the dashboard's answer times are read from stored records.
+        """
+        first_reply = (
+            sa.select(sa.type_coerce(sa.func.min(AUDIT.c.at), UtcDateTime))
+            .where(
+                AUDIT.c.action == "reply",
+                AUDIT.c.target == HANDOFFS.c.sender,
+                AUDIT.c.at >= HANDOFFS.c.created_at,
+                sa.or_(HANDOFFS.c.closed_at.is_(None), AUDIT.c.at <= HANDOFFS.c.closed_at),
+            )
+            .scalar_subquery()
+            .label("first_reply")
+        )
+        query = (
+            sa.select(HANDOFFS, first_reply)
+            .where(sa.or_(HANDOFFS.c.closed_at.is_(None), HANDOFFS.c.closed_at >= since))
+            .order_by(HANDOFFS.c.id)
+        )
+        with self.engine.connect() as connection:
+            return [(_handoff(row), row.first_reply) for row in connection.execute(query)]
 
     def add_note(self, handoff_id: int, author: str, text: str) -> None:
         """A private note for staff."""

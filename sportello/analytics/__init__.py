@@ -1,0 +1,1 @@
+"""The office's dashboard: figures from the stored conversations, handoffs and bookings, charts, CSV."""
