@@ -28,6 +28,10 @@ from sportello.tracker_data import TrackerData
 UNKNOWN_LANGUAGE = "?"
 TOP_INTENTS = 10
 DAYS_PER_YEAR = 365
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+# Dates far from now are mistakes, and near year 1 or 9999 the time-zone arithmetic overflows.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -147,23 +151,46 @@ class Figures:
         return self.avoided_visits / len(self.period.days()) * DAYS_PER_YEAR
 
 
-def dashboard_figures(
-    period: Period,
-    tracker: TrackerData,
-    inbox: InboxStore,
-    bookings: Optional[BookingStore],
-    settings: DashboardSettings,
-) -> Figures:
-    """The figures of the conversations that started in ``period``, read from the stores."""
+@dataclass(frozen=True)
+class Sources:
+    """Where the dashboard reads: the tracker store, the inbox database, the appointment store if any."""
+
+    tracker: TrackerData
+    inbox: InboxStore
+    bookings: Optional[BookingStore]
+    settings: DashboardSettings
+    zone: ZoneInfo
+
+
+def parse_range(first: Optional[str], last: Optional[str], today: date) -> Tuple[date, date]:
+    """The days asked for (``YYYY-MM-DD``, both optional: the last 30 days to ``today``).
+
+    Raises:
+        ValueError: naming the parameter at fault.
+
+    """
+    given = _day(first, "from") if first else None
+    end = _day(last, "to") if last else today
+    start = given or end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise ValueError("from: after to")
+    if (end - start).days >= MAX_DAYS:
+        raise ValueError(f"from, to: at most {MAX_DAYS} days")
+    return start, end
+
+
+def dashboard_figures(sources: Sources, first: date, last: date) -> Figures:
+    """The figures of the conversations that started from ``first`` to ``last``, read from the stores."""
+    period = Period(first, last, sources.zone)
     found = [
         conversation
-        for sender, events in tracker.conversations(period.start, period.end)
+        for sender, events in sources.tracker.conversations(period.start, period.end)
         for conversation in conversations(sender, events)
         if period.start <= conversation.started_at < period.end
     ]
     handoffs: Dict[str, List[Tuple[Handoff, Optional[datetime]]]] = defaultdict(list)
     if found:
-        for handoff, first_reply in inbox.handoffs_with_first_reply(min(c.begins_at for c in found)):
+        for handoff, first_reply in sources.inbox.handoffs_with_first_reply(min(c.begins_at for c in found)):
             handoffs[handoff.sender].append((handoff, first_reply))
     per_day: Dict[date, Counter[str]] = {day: Counter() for day in period.days()}
     contained_per_day: Counter[date] = Counter()
@@ -193,8 +220,8 @@ def dashboard_figures(
         permit_types=_ranked(permit_types),
         typed=sum(c.typed for c in found),
         not_understood=sum(c.not_understood for c in found),
-        bookings=_booking_figures(bookings, period) if bookings is not None else None,
-        settings=settings,
+        bookings=_booking_figures(sources.bookings, period) if sources.bookings is not None else None,
+        settings=sources.settings,
     )
 
 
@@ -230,6 +257,18 @@ def _booking_figures(store: BookingStore, period: Period) -> BookingFigures:
         if booking.cancelled_at is not None and period.start <= booking.cancelled_at < period.end:
             cancelled_by[booking.cancelled_by or "?"] += 1
     return BookingFigures(booked, dict(cancelled_by))
+
+
+def _day(value: str, name: str) -> date:
+    try:
+        day = date.fromisoformat(value) if len(value) == len("YYYY-MM-DD") else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValueError(f"{name}: not a date YYYY-MM-DD")
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{name}: not between {EARLIEST} and {LATEST}")
+    return day
 
 
 def _ranked(counts: Counter[str]) -> List[Tuple[str, int]]:

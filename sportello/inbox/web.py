@@ -13,13 +13,17 @@ import logging
 import secrets
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
 from sqlalchemy.exc import DBAPIError
 
+from sportello.analytics.charts import REASON_LABELS, dashboard_charts
+from sportello.analytics.export import figures_csv
+from sportello.analytics.figures import Sources, dashboard_figures, parse_range
+from sportello.analytics.settings import dashboard_settings
 from sportello.appointments.service import open_appointments
 from sportello.attachments.storage import AttachmentStorage, FileStorage
 from sportello.inbox.handoff import handoff_settings
@@ -52,6 +56,7 @@ INBOX_KEY = web.AppKey("inbox", Inbox)
 ENV_KEY = web.AppKey("templates", jinja2.Environment)
 STORAGE_KEY = web.AppKey("storage", AttachmentStorage)
 SECURE_KEY = web.AppKey("secure_cookies", bool)
+ANALYTICS_KEY = web.AppKey("analytics", Sources)
 
 
 def _templates() -> jinja2.Environment:
@@ -70,8 +75,12 @@ def _render(request: web.Request, template: str, status: int = 200, **values: An
 
 def _waiting(handoff: Handoff, now: datetime) -> str:
     # A closed conversation waited until it was closed.
-    minutes = int(((handoff.closed_at or now) - handoff.created_at).total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    return _duration(((handoff.closed_at or now) - handoff.created_at).total_seconds() / 60)
+
+
+def _duration(minutes: float) -> str:
+    whole = int(minutes)
+    return f"{whole // 60} h {whole % 60:02d} min" if whole >= 60 else f"{whole} min"
 
 
 def _row(handoff: Handoff, now: datetime) -> Dict[str, Any]:
@@ -326,6 +335,38 @@ class Pages:
             week="week" in request.query,
         )
 
+    async def dashboard(self, request: web.Request) -> web.Response:
+        """The office's dashboard for a range of days (supervisors and administrators).
+
+        Not audited: it shows counts, no applicant's data.
+        """
+        try:
+            sources, first, last = _dashboard_days(request)
+        except ValueError as error:
+            return _render(request, "base.html", status=400, error=str(error))
+        figures = dashboard_figures(sources, first, last)
+        return _render(
+            request,
+            "dashboard.html",
+            f=figures,
+            charts=dashboard_charts(figures),
+            reasons=REASON_LABELS,
+            duration=_duration,
+        )
+
+    async def dashboard_csv(self, request: web.Request) -> web.Response:
+        """The dashboard's figures as a CSV download (supervisors and administrators)."""
+        try:
+            sources, first, last = _dashboard_days(request)
+        except ValueError as error:
+            return _render(request, "base.html", status=400, error=str(error))
+        return web.Response(
+            text=figures_csv(dashboard_figures(sources, first, last)),
+            content_type="text/csv",
+            charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="cruscotto_{first}_{last}.csv"'},
+        )
+
     async def users(self, request: web.Request) -> web.Response:
         """Accounts (administrators)."""
         require(request, "administrator")
@@ -383,6 +424,21 @@ def _queue(request: web.Request, view: str) -> Dict[str, Any]:
         "rows": [_row(h, now) for h in inbox.store.queue(view, user.username)],
         "counts": inbox.store.counts(user.username),
     }
+
+
+def _dashboard_days(request: web.Request) -> Tuple[Sources, date, date]:
+    """The dashboard's sources and the days asked for (``from``, ``to``), for supervisors.
+
+    Raises:
+        ValueError: a parameter is wrong (named).
+
+    """
+    require(request, "supervisor")
+    sources = request.app.get(ANALYTICS_KEY)
+    if sources is None:
+        raise web.HTTPNotFound(text="the dashboard is not configured")
+    today = request.app[INBOX_KEY].clock().astimezone(sources.zone).date()
+    return (sources, *parse_range(request.query.get("from"), request.query.get("to"), today))
 
 
 def _quote(text: str) -> str:
@@ -504,10 +560,14 @@ async def _no_icon(_: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-def build_app(inbox: Inbox, storage: AttachmentStorage, secure_cookies: bool = False) -> web.Application:
-    """The inbox as an aiohttp application."""
+def build_app(
+    inbox: Inbox, storage: AttachmentStorage, secure_cookies: bool = False, analytics: Optional[Sources] = None
+) -> web.Application:
+    """The inbox as an aiohttp application (with the dashboard when ``analytics`` says where to read)."""
     app = web.Application(middlewares=[auth_middleware(inbox.store)], client_max_size=256 * 1024)
     app[INBOX_KEY] = inbox
+    if analytics is not None:
+        app[ANALYTICS_KEY] = analytics
     app[ENV_KEY] = _templates()
     app[STORAGE_KEY] = storage
     app[SECURE_KEY] = secure_cookies
@@ -530,6 +590,8 @@ def build_app(inbox: Inbox, storage: AttachmentStorage, secure_cookies: bool = F
             web.post("/inbox/users", pages.create_user),
             web.post("/inbox/users/{username}/token", pages.create_token),
             web.get("/inbox/audit", pages.audit),
+            web.get("/inbox/dashboard", pages.dashboard),
+            web.get("/inbox/dashboard.csv", pages.dashboard_csv),
             web.get("/inbox/c/{id}", pages.conversation),
             web.get("/inbox/c/{id}/transcript.json", pages.transcript_json),
             web.get("/inbox/c/{id}/documents/{message_id}", pages.document),
@@ -563,11 +625,14 @@ def main(argv: Optional[List[str]] = None) -> None:
     appointments = open_appointments()
     store, whatsapp = InboxStore(database_url()), WhatsAppStore(default_store_url())
     storage = FileStorage(VAR_DIR / "attachments")
-    personal_data = PersonalData(TrackerData(tracker_url()), whatsapp, storage, appointments.store, store)
+    tracker = TrackerData(tracker_url())
+    personal_data = PersonalData(tracker, whatsapp, storage, appointments.store, store)
     inbox = Inbox(
         store, RasaClient(args.rasa_url, load_secret("api_token")), whatsapp, appointments, personal_data=personal_data
     )
-    web.run_app(build_app(inbox, storage, args.secure_cookies), host=args.host, port=args.port, print=None)
+    analytics = Sources(tracker, store, appointments.store, dashboard_settings(), appointments.settings.timezone)
+    app = build_app(inbox, storage, args.secure_cookies, analytics)
+    web.run_app(app, host=args.host, port=args.port, print=None)
 
 
 if __name__ == "__main__":

@@ -190,7 +190,7 @@ def csv_response(rows: List[Dict[str, Any]], first: date, last: date) -> web.Res
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow([_csv_safe(row.get(column)) for column in CSV_COLUMNS])
+        writer.writerow([csv_safe(row.get(column)) for column in CSV_COLUMNS])
     name = f"appuntamenti_{first.isoformat()}_{last.isoformat()}.csv"
     return web.Response(
         text=out.getvalue(),
@@ -273,6 +273,7 @@ def _sender(request: web.Request) -> str:
     return sender
 
 
-def _csv_safe(value: Any) -> str:
+def csv_safe(value: Any) -> str:
+    """A CSV cell that spreadsheet programs will not run as a formula."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from sportello.analytics.figures import Period, dashboard_figures
+from sportello.analytics.figures import Period, Sources, dashboard_figures, parse_range
 from sportello.appointments.store import BookingStore
 from sportello.inbox.store import InboxStore
 from sportello.tracker_data import TrackerData
@@ -18,14 +18,13 @@ def stores(tmp_path_factory):
     tracker = TrackerData(f"sqlite:///{directory / 'tracker.db'}")
     inbox = InboxStore(f"sqlite:///{directory / 'inbox.db'}")
     bookings = BookingStore(f"sqlite:///{directory / 'appointments.db'}")
-    yield tracker, inbox, bookings
+    yield Sources(tracker, inbox, bookings, SETTINGS, ROME)
     for store in (tracker, inbox, bookings):
         store.close()
 
 
 def figures_for(stores, first=FIRST, last=LAST):
-    tracker, inbox, bookings = stores
-    return dashboard_figures(Period(first, last, ROME), tracker, inbox, bookings, SETTINGS)
+    return dashboard_figures(stores, first, last)
 
 
 def test_conversations_per_day_and_language_on_rome_days(stores):
@@ -103,3 +102,34 @@ def test_periods_are_whole_days_in_rome_across_daylight_saving():
         date(2026, 11, 3),
         date(2026, 11, 4),
     ]
+
+
+def test_without_an_appointment_store_there_are_no_booking_figures(stores):
+    sources = Sources(stores.tracker, stores.inbox, None, SETTINGS, ROME)
+    figures = dashboard_figures(sources, FIRST, LAST)
+    assert figures.bookings is None and figures.conversations == 7
+
+
+def test_the_range_defaults_to_the_last_30_days_and_is_checked():
+    today = date(2026, 11, 28)
+    assert parse_range(None, None, today) == (date(2026, 10, 30), today)
+    assert parse_range("2026-11-02", "2026-11-03", today) == (FIRST, LAST)
+    assert parse_range(None, "2026-11-03", today) == (date(2026, 10, 5), LAST)
+    assert parse_range("2025-11-03", "2026-11-03", today)[0] == date(2025, 11, 3)  # 366 days
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "problem"),
+    [
+        ("2026-11-3", None, "from: not a date YYYY-MM-DD"),
+        ("2026-02-30", None, "from: not a date YYYY-MM-DD"),
+        (None, "yesterday", "to: not a date YYYY-MM-DD"),
+        ("2026-11-04", "2026-11-03", "from: after to"),
+        ("2025-11-02", "2026-11-03", "from, to: at most 366 days"),
+        ("0001-01-01", "0001-01-02", "from: not between 2000-01-01 and 2099-12-31"),
+        (None, "9999-12-31", "to: not between 2000-01-01 and 2099-12-31"),
+    ],
+)
+def test_bad_ranges_name_the_problem(first, last, problem):
+    with pytest.raises(ValueError, match=problem):
+        parse_range(first, last, date(2026, 11, 28))
