@@ -18,6 +18,7 @@ from typing import Iterator, List, Optional, Tuple
 import yaml
 
 from sportello import PROJECT_ROOT
+from sportello.analytics.settings import load_dashboard_settings
 from sportello.appointments.config import load_settings
 from sportello.appointments.dates import load_date_words
 from sportello.inbox.handoff import load_handoff_settings
@@ -102,6 +103,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for name in ("appointment_labels.yml", "handoff_labels.yml", "canned_replies.yml"):
             load_labels(KNOWLEDGE_DIR / name, registry.codes, registry.reference)
         load_handoff_settings()
+        load_dashboard_settings()
         settings = load_settings()
         problems = faq_training_problems(knowledge, NLU_DIR, registry.codes)
         problems += date_word_problems(registry.codes)
