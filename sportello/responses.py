@@ -9,7 +9,7 @@ these helpers to read the same texts, so every label lives in domain.yml only.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from sportello.languages import load_registry
 
@@ -20,6 +20,15 @@ def answer_language(slot_value: Optional[str]) -> str:
     """The language to answer in: the conversation's, or the reference language while it is unknown."""
     return slot_value or load_registry().reference
 MENU_RESPONSE = "utter_menu"
+
+
+def variation_languages(variations: List[Dict[str, Any]]) -> List[Optional[str]]:
+    """The language each variation of a response is for (None for the unconditioned reference text)."""
+    languages: List[Optional[str]] = []
+    for candidate in variations:
+        values = [c.get("value") for c in candidate.get("condition") or [] if c.get("name") == LANGUAGE_SLOT]
+        languages.append(values[0] if values else None)
+    return languages
 
 
 def variation(domain: Dict[str, Any], response: str, language: Optional[str]) -> Dict[str, Any]:
