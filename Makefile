@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: run shell test browser pytest lint check-knowledge validate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp bench-appointments lock clean
+.PHONY: run shell test browser pytest lint check check-knowledge validate evaluate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp bench-appointments lock clean
 
 run: $(STAMP)
 	@scripts/serve.sh run
@@ -20,7 +20,7 @@ shell: $(STAMP)
 train: $(STAMP)
 	@scripts/model.sh
 
-test: $(STAMP) browser lint check-knowledge validate evaluate-nlu test-stories pytest
+test: $(STAMP) browser lint check evaluate-nlu test-stories pytest
 
 # Debian's chromium for the inbox's browser tests (installed once, with apt-get).
 browser:
@@ -35,6 +35,17 @@ check-knowledge: $(STAMP)
 
 validate: $(STAMP)
 	$(VENV)/bin/rasa data validate --fail-on-warning
+
+# For trainers (docs/trainers.md): every fast check in about a minute, without training:
+# conflicting examples, leaks into the held-out data, examples per language, translations,
+# knowledge files and Rasa's validation.
+check: $(STAMP)
+	$(PY) -m sportello.training.check $(if $(MAX_AGE_DAYS),--max-age-days $(MAX_AGE_DAYS))
+
+# Trains if needed, evaluates, compares with docs/evaluation/last.json; RECORD=1 saves the results there.
+evaluate: $(STAMP)
+	$(PY) -m sportello.training.evaluate $(if $(RECORD),--record)
+
 
 pytest: $(STAMP) browser
 	SPORTELLO_MODEL=$$(scripts/model.sh) $(PY) -m pytest -q tests

@@ -68,7 +68,7 @@ def coverage_problems(
                     Problem(
                         where=location(path),
                         subject=f"intent {intent}",
-                        problem=f"only {found[intent]} examples in {language} (at least {minimum} recommended)",
+                        problem=f"only {found[intent]} example(s) in {language} (at least {minimum} recommended)",
                         fix=f"add {minimum - found[intent]} or more different examples",
                         error=False,
                     )

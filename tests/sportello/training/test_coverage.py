@@ -30,7 +30,7 @@ def test_an_intent_with_few_examples_is_a_warning(tmp_path):
     write_nlu(tmp_path / "it.yml", "it", {"greet": examples_of("ciao", 2), "goodbye": examples_of("ciao", 5)})
     [problem] = coverage_problems(read_directory(tmp_path), tmp_path, INTENTS, ["it"], minimum=5)
     assert not problem.error
-    assert problem.subject == "intent greet" and "only 2 examples" in problem.problem
+    assert problem.subject == "intent greet" and "only 2 example(s) in it" in problem.problem
 
 
 def test_missing_file_unknown_language_and_wrong_declaration(tmp_path):
