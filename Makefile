@@ -57,6 +57,16 @@ test-stories: $(STAMP)
 	$(VENV)/bin/rasa test core --model $$(scripts/model.sh) --stories tests/stories --e2e \
 		--fail-on-prediction-errors --out results/core
 
+# Learning from handoffs (docs/review.md): what the assistant did not understand, as a file for
+# a trainer to review (SINCE=, UNTIL= days YYYY-MM-DD; OUT= the file), then the reviewed file into data/nlu/.
+.PHONY: review-export review-import
+review-export: $(STAMP)
+	$(PY) -m sportello.training.review export $(if $(SINCE),--since $(SINCE)) $(if $(UNTIL),--until $(UNTIL)) $(if $(OUT),--out $(OUT))
+
+review-import: $(STAMP)
+	@test -n "$(FILE)" || { echo "usage: make review-import FILE=var/review/review-<day>.yml"; exit 2; }
+	$(PY) -m sportello.training.review import $(FILE)
+
 bench-nlu: $(STAMP)
 	$(PY) -m benchmarks.nlu
 
