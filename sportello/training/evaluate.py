@@ -15,8 +15,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -222,10 +224,16 @@ def _step(message: str, command: List[str], log: Any) -> str:
 
 
 def _language_scores(model: str) -> Dict[str, LanguageScores]:
-    # Imported here: loading Rasa's core takes seconds, and only running needs it.
-    from rasa.core.agent import Agent
+    # Rasa's per-message debug lines and its deprecation warnings are not for trainers
+    # (Rasa's own commands write theirs to results/evaluate.log).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # Imported here: loading Rasa's core takes seconds, and only running needs it.
+        from rasa.core.agent import Agent
+        from rasa.utils.log_utils import configure_structlog
 
-    agent = Agent.load(str(PROJECT_ROOT / model))
+        configure_structlog(logging.WARNING)
+        agent = Agent.load(str(PROJECT_ROOT / model))
     return asyncio.run(evaluate(agent.parse_message, load_examples(HELDOUT_DIR)))
 
 
