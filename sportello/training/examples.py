@@ -102,7 +102,8 @@ def _block_examples(path: Path, block: Dict[str, Any], node: yaml.MappingNode) -
     if isinstance(examples, str):
         examples_node = _value_node(node, "examples")
         for offset, line in enumerate(examples.splitlines()):
-            if line.startswith("-"):
+            # An empty "- " line is no message: it would "conflict" with every other one.
+            if line.startswith("-") and line[1:].strip():
                 yield TrainingExample(
                     path, _text_line(examples_node, offset), intent, line[1:].strip(), metadata.get("language"), faq
                 )

@@ -10,6 +10,7 @@ nlu:
   examples: |
     - hi
     - [Lavoro](permit_type) please
+    -
 
 - synonym: lavoro
   examples: |
@@ -34,7 +35,7 @@ def test_examples_carry_their_line_intent_language_and_question(tmp_path):
         ("ask_faq", "ho perso la carta", "it", "card_lost"),
     ]
     lines = NLU.splitlines()
-    assert [e.line for e in examples] == [7, 8, 16, 17]
+    assert [e.line for e in examples] == [7, 8, 17, 18]
     assert all(lines[e.line - 1].strip().endswith(e.text) for e in examples)
     assert examples[2].label == "ask_faq (question card_lost)"
 
