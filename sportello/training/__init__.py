@@ -1,1 +1,4 @@
-"""Tools for trainers: checks, evaluation against the last results, and review of what the assistant did not understand."""
+"""Tools for trainers: checks, evaluation against recorded results, review of what was misunderstood.
+
+See docs/trainers.md.
+"""
