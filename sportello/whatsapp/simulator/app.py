@@ -6,7 +6,7 @@ Routes:
     ``GET /media/<media-id>`` (download).
     Users: ``GET /`` (chat page), ``GET /api/users``, ``GET|POST /api/users/<user>/messages``,
     ``GET /api/users/<user>/conversation``, ``POST /api/users/<user>/read``, ``GET /api/media/<media-id>``,
-    ``POST /api/verify``, ``GET /health``.
+    ``POST /api/verify``, ``POST /api/outage``, ``GET /health``.
 """
 
 from __future__ import annotations
@@ -54,6 +54,13 @@ PAGE_POLICY = (
     "img-src 'self' data: http: https:; media-src 'self' http: https:; form-action 'none'; base-uri 'none'"
 )
 _GRAPH = r"/{version:v[0-9]+\.[0-9]+}"
+# What the Graph API answers during an outage, by HTTP status: a rate limit or a server error.
+OUTAGE_ERRORS = {
+    429: (130429, "Rate limit hit"),
+    500: (131000, "Something went wrong"),
+    503: (131000, "Service unavailable"),
+}
+MAX_OUTAGE_SECONDS = 3600
 _WINDOW_CLOSED = (
     "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
 )
@@ -113,6 +120,9 @@ class Simulator:
         self._poster = WebhookPoster(
             config.webhook_url, config.app_secret, config.retry_base, config.retry_max, config.duplicate_rate
         )
+        # An outage of the Graph API played by tests: the HTTP statuses answered in turn, until when.
+        self._outage: tuple[list[int], float] = ([], 0.0)
+        self._outage_calls = 0
 
     def routes(self) -> list[web.RouteDef]:
         """Returns every route of the app (specific paths before the Graph API's catch-all media path)."""
@@ -126,6 +136,7 @@ class Simulator:
             web.post("/api/users/{user}/read", self.user_reads),
             web.get("/api/media/{media_id}", self.page_media),
             web.post("/api/verify", self.verify),
+            web.post("/api/outage", self.outage),
             web.get("/media/{media_id}", self.graph_download),
             web.post(_GRAPH + "/{phone_number_id}/messages", self.graph_messages),
             web.post(_GRAPH + "/{phone_number_id}/media", self.graph_upload),
@@ -165,7 +176,7 @@ class Simulator:
 
     async def graph_media_info(self, request: web.Request) -> web.Response:
         """Answers the download URL and checksum of a media id."""
-        _check_token(request, self._config.access_token)
+        self._check_access(request)
         media = self._known_media(request.match_info["media_id"])
         return web.json_response(
             {
@@ -181,7 +192,7 @@ class Simulator:
 
     async def graph_download(self, request: web.Request) -> web.Response:
         """Answers the bytes of a media file (Bearer token required, as on Meta's media host)."""
-        _check_token(request, self._config.access_token)
+        self._check_access(request)
         media = self._known_media(request.match_info["media_id"])
         return web.Response(body=media.data, content_type=media.mime_type)
 
@@ -272,6 +283,24 @@ class Simulator:
             self._state.webhook_verified = verified
         return web.json_response({"verified": verified})
 
+    async def outage(self, request: web.Request) -> web.Response:
+        """Makes the Graph API fail: ``{"statuses": [503, 429], "seconds": 60}`` answers those in turn.
+
+        Every Graph API call (send, mark read, media) fails until the time runs out, as
+        during an outage or a rate limit at Meta; ``{"seconds": 0}`` ends it.
+        """
+        fields = await _json_or_none(request)
+        if not isinstance(fields, dict):
+            raise ApiError("the body must be a JSON object")
+        seconds, statuses = fields.get("seconds"), fields.get("statuses", [503])
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not 0 <= seconds <= MAX_OUTAGE_SECONDS:
+            raise ApiError(f"'seconds' must be a number from 0 to {MAX_OUTAGE_SECONDS}")
+        if not isinstance(statuses, list) or not statuses or any(s not in OUTAGE_ERRORS for s in statuses):
+            raise ApiError(f"'statuses' must be a non-empty list of {sorted(OUTAGE_ERRORS)}")
+        self._outage = (statuses, self._clock() + seconds)
+        logger.warning("Graph API outage for %.0f s answering %s", seconds, statuses)
+        return web.json_response({"until": self._outage[1]})
+
     # --- the work behind the handlers ---
 
     def _send(self, body: Any) -> web.Response:
@@ -354,10 +383,19 @@ class Simulator:
         return media
 
     def _check_graph_request(self, request: web.Request) -> None:
-        _check_token(request, self._config.access_token)
+        self._check_access(request)
         number = request.match_info["phone_number_id"]
         if number != self._config.phone_number_id:
             raise GraphError(100, f"Unsupported post request. Object with ID '{number}' does not exist")
+
+    def _check_access(self, request: web.Request) -> None:
+        statuses, until = self._outage
+        if self._clock() < until:
+            self._outage_calls += 1
+            status = statuses[self._outage_calls % len(statuses)]
+            code, details = OUTAGE_ERRORS[status]
+            raise GraphError(code, details, http_status=status)
+        _check_token(request, self._config.access_token)
 
     def _window_open(self, user: str) -> bool:
         last = self._state.peek(user).last_user_message_at

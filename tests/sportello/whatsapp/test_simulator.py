@@ -420,3 +420,21 @@ def test_the_command_line_needs_the_credentials_and_a_valid_duplicate_rate():
         parse_args([*required, "--duplicate-rate", "1.5"])
     with pytest.raises(SystemExit):
         parse_args(required[2:])
+
+
+@pytest.mark.asyncio
+async def test_an_outage_answers_the_chosen_errors_in_turn_until_it_ends(receiver):
+    now = [1000.0]
+    async with running_simulator(receiver, clock=lambda: now[0]) as simulator:
+        await user_says(simulator, "Ciao")
+        response = await simulator.post("/api/outage", json={"statuses": [503, 429], "seconds": 60})
+        assert response.status == 200
+        answers = [await bot_sends(simulator, text(f"n. {i}")) for i in range(4)]
+        assert [status for status, _ in answers] == [429, 503, 429, 503]
+        assert {answer["error"]["code"] for _, answer in answers} == {130429, 131000}
+        now[0] += 61
+        status, _ = await bot_sends(simulator, text("back"))
+        assert status == 200
+        bad_requests = ({"seconds": -1}, {"seconds": 10, "statuses": [404]}, {"seconds": "60"}, {"statuses": []})
+        for bad in bad_requests:
+            assert (await simulator.post("/api/outage", json=bad)).status == 400
