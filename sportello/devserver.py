@@ -18,6 +18,34 @@ from urllib.request import Request, urlopen
 from sportello import PROJECT_ROOT
 
 RASA = str(Path(sys.executable).parent / "rasa")
+# The WhatsApp channel's variables when it talks to the local simulator.
+SIMULATOR_CREDENTIALS = {
+    "WHATSAPP_ACCESS_TOKEN": "simulator-access-token",
+    "WHATSAPP_APP_SECRET": "simulator-app-secret",
+    "WHATSAPP_VERIFY_TOKEN": "simulator-verify-token",
+    "WHATSAPP_PHONE_NUMBER_ID": "393517749241",
+}
+
+
+def simulator_command(port: int, webhook_url: str) -> List[str]:
+    """The command that runs the WhatsApp simulator on ``port``, posting webhooks to ``webhook_url``."""
+    return [
+        sys.executable,
+        "-m",
+        "sportello.whatsapp.simulator",
+        "--port",
+        str(port),
+        "--webhook",
+        webhook_url,
+        "--app-secret",
+        SIMULATOR_CREDENTIALS["WHATSAPP_APP_SECRET"],
+        "--verify-token",
+        SIMULATOR_CREDENTIALS["WHATSAPP_VERIFY_TOKEN"],
+        "--phone-number-id",
+        SIMULATOR_CREDENTIALS["WHATSAPP_PHONE_NUMBER_ID"],
+        "--access-token",
+        SIMULATOR_CREDENTIALS["WHATSAPP_ACCESS_TOKEN"],
+    ]
 
 
 def free_port() -> int:
@@ -90,32 +118,10 @@ def running_stack(
         f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
         f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n"
     )
-    whatsapp = {
-        "WHATSAPP_ACCESS_TOKEN": "simulator-access-token",
-        "WHATSAPP_APP_SECRET": "simulator-app-secret",
-        "WHATSAPP_VERIFY_TOKEN": "simulator-verify-token",
-        "WHATSAPP_PHONE_NUMBER_ID": "393517749241",
-        "WHATSAPP_API_URL": api_url or f"http://127.0.0.1:{simulator_port}/v21.0",
-    }
+    whatsapp = {**SIMULATOR_CREDENTIALS, "WHATSAPP_API_URL": api_url or f"http://127.0.0.1:{simulator_port}/v21.0"}
     env = {**os.environ, **whatsapp, "SPORTELLO_VAR_DIR": str(workdir), "SPORTELLO_API_TOKEN": token}
     commands = {
-        "simulator": [
-            sys.executable,
-            "-m",
-            "sportello.whatsapp.simulator",
-            "--port",
-            str(simulator_port),
-            "--webhook",
-            f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook",
-            "--app-secret",
-            whatsapp["WHATSAPP_APP_SECRET"],
-            "--verify-token",
-            whatsapp["WHATSAPP_VERIFY_TOKEN"],
-            "--phone-number-id",
-            whatsapp["WHATSAPP_PHONE_NUMBER_ID"],
-            "--access-token",
-            whatsapp["WHATSAPP_ACCESS_TOKEN"],
-        ],
+        "simulator": simulator_command(simulator_port, f"http://127.0.0.1:{rasa_port}/webhooks/whatsapp/webhook"),
         "actions": [RASA, "run", "actions", "--port", str(action_port), "--actions", "actions"],
         **(
             {

@@ -25,7 +25,7 @@ def test_unsourced_office_fields_stay_unset(field):
 
 
 @pytest.mark.parametrize(
-    "name", ["labels.yml", "appointment_labels.yml", "handoff_labels.yml", "canned_replies.yml"]
+    "name", ["labels.yml", "appointment_labels.yml", "handoff_labels.yml", "canned_replies.yml", "channel_labels.yml"]
 )
 def test_label_files_have_every_language_with_the_same_placeholders(registry, name):
     load_labels(KNOWLEDGE_DIR / name, registry.codes, registry.reference)

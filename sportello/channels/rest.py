@@ -18,6 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from sportello.channels.commands import PayloadSigner, guard_user_text
+from sportello.channels.failures import apology, conversation_language, watch_turn
 from sportello.logs import install_redaction
 from sportello.privacy import pseudonym
 from sportello.runtime import load_secret
@@ -125,10 +126,15 @@ class GuardedRestInput(InputChannel):
             if request.args.get("stream", "").lower() == "true":
                 return await self._stream(request, on_new_message, user_message)
             collector = SigningCollectingOutputChannel(self._signer)
-            try:
-                await on_new_message(user_message(collector))
-            except Exception:
-                logger.exception("REST channel failed to handle a message from %s", pseudonym(sender))
+            with watch_turn() as failures:
+                try:
+                    await on_new_message(user_message(collector))
+                except Exception:
+                    logger.exception("REST channel failed to handle a message from %s", pseudonym(sender))
+                    failures.append("exception")
+            if failures:
+                language = await conversation_language(getattr(request.app.ctx, "agent", None), sender)
+                await collector.send_text_message(sender, apology(language))
             return response.json(collector.messages)
 
         return webhook

@@ -100,7 +100,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         knowledge = load_knowledge(KNOWLEDGE_DIR, registry.codes, registry.reference)
         load_labels(KNOWLEDGE_DIR / "labels.yml", registry.codes, registry.reference)
-        for name in ("appointment_labels.yml", "handoff_labels.yml", "canned_replies.yml"):
+        for name in ("appointment_labels.yml", "handoff_labels.yml", "canned_replies.yml", "channel_labels.yml"):
             load_labels(KNOWLEDGE_DIR / name, registry.codes, registry.reference)
         load_handoff_settings()
         load_dashboard_settings()

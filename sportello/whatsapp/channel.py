@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -32,6 +34,7 @@ from sportello.attachments.policy import POLICIES
 from sportello.attachments.replies import UNSUPPORTED, trigger
 from sportello.attachments.storage import AttachmentStorage, FileStorage
 from sportello.channels.commands import PayloadSigner, guard_user_text
+from sportello.channels.failures import apology, conversation_language, watch_turn
 from sportello.logs import install_redaction
 from sportello.metrics import (
     ANSWER_SECONDS,
@@ -66,6 +69,9 @@ SILENT_TYPES = ("sticker", "reaction")
 TEXT_TYPES = ("text", "interactive", "button")
 PURGE_INTERVAL_SECONDS = 3600
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+# A shared service (PostgreSQL, Redis) out of reach: the message is answered again later, not apologised for.
+UNREACHABLE = (DBAPIError, RedisConnectionError, RedisTimeoutError)
+RETRY_AFTER_UNREACHABLE_SECONDS = 2.0
 
 
 def text_for_rasa(message: InboundMessage, store: WhatsAppStore, signer: PayloadSigner) -> Optional[str]:
@@ -143,6 +149,7 @@ class WhatsAppInput(InputChannel):
         self._worker = f"{socket.gethostname()}-{os.getpid()}"
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
+        self._agent: Callable[[], Any] = lambda: None
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """The verification, webhook and health routes, and the background workers."""
@@ -150,6 +157,8 @@ class WhatsAppInput(InputChannel):
 
         @webhook.listener("after_server_start")
         async def start_workers(app: Any, _: Any) -> None:
+            # Rasa loads its agent into the app; read when needed (the language of an apology).
+            self._agent = lambda: getattr(app.ctx, "agent", None)
             # Messages acknowledged before a restart but never answered are picked up here.
             app.add_task(self._process_forever(on_new_message))
             app.add_task(self._outbox.run_forever(self._stop))
@@ -236,10 +245,20 @@ class WhatsAppInput(InputChannel):
         purged_at = 0.0
         while not self._stop.is_set():
             self._wake.clear()
-            await self.process_pending(on_new_message)
-            if time.monotonic() - purged_at > PURGE_INTERVAL_SECONDS:
-                purged_at = time.monotonic()
-                self.purge_attachments()
+            try:
+                await self.process_pending(on_new_message)
+                if time.monotonic() - purged_at > PURGE_INTERVAL_SECONDS:
+                    purged_at = time.monotonic()
+                    self.purge_attachments()
+            except UNREACHABLE as error:
+                # The database or Redis restarts: the pool reconnects on a later pass.
+                logger.warning("WhatsApp worker: shared store unreachable (%s); retrying", type(error).__name__)
+                ERRORS.labels("unreachable").inc()
+                await asyncio.sleep(RETRY_AFTER_UNREACHABLE_SECONDS)
+            except Exception:  # logged: the worker must outlive any single failure
+                logger.exception("WhatsApp worker pass failed")
+                ERRORS.labels("worker").inc()
+                await asyncio.sleep(RETRY_AFTER_UNREACHABLE_SECONDS)
             try:
                 # Wake on the next webhook, or re-check soon for messages whose lease expired.
                 await asyncio.wait_for(self._wake.wait(), timeout=5)
@@ -262,38 +281,46 @@ class WhatsAppInput(InputChannel):
         handled = 0
         for pending in self._store.claim_pending(self._worker):
             message = inbound_from_record(pending.raw)
-            try:
-                await self._answer(message, on_new_message)
-            except Exception:  # logged, and not retried: a message that breaks the assistant must not block
-                logger.exception("WhatsApp message %s could not be answered", message.id)
-                ERRORS.labels("answer").inc()
-            self._store.mark_processed(message.id)
+            # UNREACHABLE errors propagate: the message is handed out again when its lease runs out.
+            bodies, options = await self._answer(message, on_new_message)
+            self._store.answer(message.id, message.sender, bodies, options)
             ANSWER_SECONDS.observe(max(0.0, time.time() - float(message.timestamp)))
             await self._outbox.run_once()
             handled += 1
         return handled
 
-    async def _answer(self, message: InboundMessage, on_new_message: OnNewMessage) -> None:
+    async def _answer(
+        self, message: InboundMessage, on_new_message: OnNewMessage
+    ) -> Tuple[List[Dict[str, Any]], Dict[str, str]]:
+        """Has the assistant answer a message; returns the Graph API bodies and the numbered options offered."""
         turns = await self._turns(message)
         if not turns:
             logger.info("WhatsApp message %s of type %s left unanswered", message.id, message.type)
-            return
+            return [], {}
         try:
             await self._api.mark_read(message.id, typing=True)
         except Exception as error:  # noqa: BLE001 - a read receipt is a courtesy, not a reason to stop
             logger.info("WhatsApp read receipt for %s not sent: %s", message.id, error)
         collector = CollectingOutputChannel()
-        for text, extra in turns:
-            metadata = {"whatsapp": {"message_id": message.id, "type": message.type}, **extra}
-            await on_new_message(
-                UserMessage(text, collector, message.sender, input_channel=self.name(), metadata=metadata)
-            )
+        with watch_turn() as failures:
+            try:
+                for text, extra in turns:
+                    metadata = {"whatsapp": {"message_id": message.id, "type": message.type}, **extra}
+                    await on_new_message(
+                        UserMessage(text, collector, message.sender, input_channel=self.name(), metadata=metadata)
+                    )
+            except UNREACHABLE:
+                raise
+            except Exception:  # a message that breaks the assistant gets the apology, and must not block the others
+                logger.exception("WhatsApp message %s could not be answered", message.id)
+                failures.append("exception")
+        if failures:
+            ERRORS.labels("answer").inc()
+            language = await conversation_language(self._agent(), message.sender)
+            await collector.send_text_message(message.sender, apology(language))
         signed: List[Dict[str, Any]] = [self._signer.sign_buttons(m) for m in collector.messages]
         turn = format_turn(message.sender, signed, list_label=LIST_LABEL)
-        if turn.options:
-            self._store.save_options(message.sender, turn.options)
-        for body in turn.bodies:
-            self._store.enqueue(message.sender, body)
+        return list(turn.bodies), turn.options
 
     async def _turns(self, message: InboundMessage) -> List[Tuple[str, Dict[str, Any]]]:
         """The messages Rasa reads for one WhatsApp message, each with extra metadata.

@@ -241,14 +241,18 @@ class WhatsAppStore:
                     lost_senders.add(candidate.sender)
         return claimed
 
-    def mark_processed(self, message_id: str) -> None:
-        """Records that a message has been answered, so it is never handed out again."""
+    def answer(self, message_id: str, sender: str, bodies: list[dict], options: dict[str, str]) -> None:
+        """Records a message's answer: its outbox rows, the options it offers (if any), and that it is answered.
+
+        In one transaction, so a process that dies half-way leaves either nothing (the
+        message is answered again) or everything (it is never answered twice).
+        """
         with self.engine.begin() as connection:
-            connection.execute(
-                INBOUND.update()
-                .where(INBOUND.c.message_id == message_id)
-                .values(processed_at=_now(), claimed_by=None, claimed_until=None)
-            )
+            if options:
+                _replace_options(connection, sender, options)
+            for body in bodies:
+                _insert_outbox(connection, sender, body)
+            _mark_processed(connection, message_id)
 
     def touch_contact(self, sender: str, profile_name: str | None, at: datetime) -> None:
         """Records a message from ``sender`` at ``at``; keeps the latest time and the last known profile name."""
@@ -281,16 +285,6 @@ class WhatsAppStore:
                 sa.select(CONTACTS.c.last_inbound_at).where(CONTACTS.c.sender == sender)
             ).scalar_one_or_none()
 
-    def save_options(self, sender: str, options: dict[str, str]) -> None:
-        """Replaces the numbered options offered to ``sender`` ("1" -> payload)."""
-        with self.engine.begin() as connection:
-            connection.execute(OPTIONS.delete().where(OPTIONS.c.sender == sender))
-            if options:
-                connection.execute(
-                    OPTIONS.insert(),
-                    [{"sender": sender, "option": key, "payload": payload} for key, payload in options.items()],
-                )
-
     def option_payload(self, sender: str, text: str) -> str | None:
         """Returns the payload of the option ``text`` picks ("2", "2.", "٢"), or None."""
         key = text.strip().rstrip(".)")
@@ -304,20 +298,8 @@ class WhatsAppStore:
 
     def enqueue(self, recipient: str, body: dict) -> int:
         """Adds a Graph API request body to the outbox; returns the row id."""
-        now = _now()
         with self.engine.begin() as connection:
-            result = connection.execute(
-                OUTBOX.insert().values(
-                    recipient=recipient,
-                    body=body,
-                    status="pending",
-                    attempts=0,
-                    next_attempt=now,
-                    created_at=now,
-                    needs_staff=False,
-                )
-            )
-            return int(result.inserted_primary_key[0])
+            return _insert_outbox(connection, recipient, body)
 
     def outbox_backlog(self) -> int:
         """How many messages wait in the outbox."""
@@ -508,3 +490,34 @@ class WhatsAppStore:
             ).rowcount
             deleted += connection.execute(STATUSES.delete().where(STATUSES.c.received_at < before)).rowcount
         return deleted
+
+
+def _mark_processed(connection: sa.engine.Connection, message_id: str) -> None:
+    connection.execute(
+        INBOUND.update()
+        .where(INBOUND.c.message_id == message_id)
+        .values(processed_at=_now(), claimed_by=None, claimed_until=None)
+    )
+
+
+def _replace_options(connection: sa.engine.Connection, sender: str, options: dict[str, str]) -> None:
+    connection.execute(OPTIONS.delete().where(OPTIONS.c.sender == sender))
+    connection.execute(
+        OPTIONS.insert(), [{"sender": sender, "option": key, "payload": payload} for key, payload in options.items()]
+    )
+
+
+def _insert_outbox(connection: sa.engine.Connection, recipient: str, body: dict) -> int:
+    now = _now()
+    result = connection.execute(
+        OUTBOX.insert().values(
+            recipient=recipient,
+            body=body,
+            status="pending",
+            attempts=0,
+            next_attempt=now,
+            created_at=now,
+            needs_staff=False,
+        )
+    )
+    return int(result.inserted_primary_key[0])

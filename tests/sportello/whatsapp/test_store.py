@@ -91,8 +91,8 @@ def test_claim_pending_leases_oldest_first_until_processed(store):
     assert [p.message_id for p in second] == ["wamid.2", "wamid.3", "wamid.4"]
     assert store.claim_pending("w3") == []
 
-    store.mark_processed("wamid.0")
-    store.mark_processed("wamid.2")
+    store.answer("wamid.0", "393333000000", [], {})
+    store.answer("wamid.2", "393333000002", [], {})
     # w1 "died": its lease ran out, so wamid.1 is handed out again, processed ones never.
     with store.engine.begin() as connection:
         connection.execute(
@@ -191,9 +191,14 @@ def test_naive_datetimes_are_refused(store):
         store.touch_contact("393331234567", None, datetime(2024, 6, 1, 12, 0))
 
 
+def offer(store, sender, options, message_id):
+    record(store, inbound(message_id, sender=sender))
+    store.answer(message_id, sender, [{"text": {"body": "scegli"}}], options)
+
+
 def test_numbered_options(store):
-    store.save_options("a", {"1": '/inform{"permit": "lavoro"}', "2": '/inform{"permit": "studio"}'})
-    store.save_options("b", {"1": "/b"})
+    offer(store, "a", {"1": '/inform{"permit": "lavoro"}', "2": '/inform{"permit": "studio"}'}, "wamid.o1")
+    offer(store, "b", {"1": "/b"}, "wamid.o2")
     assert store.option_payload("a", "2") == '/inform{"permit": "studio"}'
     assert store.option_payload("a", " 1. ") == '/inform{"permit": "lavoro"}'
     assert store.option_payload("a", "٢") == '/inform{"permit": "studio"}'  # Arabic-Indic digit
@@ -204,11 +209,23 @@ def test_numbered_options(store):
     assert store.option_payload("b", "1") == "/b"
     assert store.option_payload("c", "1") is None
 
-    store.save_options("a", {"1": "/new"})
+    offer(store, "a", {"1": "/new"}, "wamid.o3")  # a new offer replaces the old one
     assert store.option_payload("a", "1") == "/new"
     assert store.option_payload("a", "2") is None
-    store.save_options("a", {})
-    assert store.option_payload("a", "1") is None
+
+
+def test_an_answer_is_recorded_whole_or_not_at_all(store):
+    record(store, inbound("wamid.1", sender="a"))
+    record(store, inbound("wamid.2", sender="a"))
+    store.claim_pending("w1")
+    store.answer("wamid.1", "a", [{"text": {"body": "uno"}}, {"text": {"body": "due"}}], {"1": "/one"})
+    assert store.outbox_backlog() == 2 and store.option_payload("a", "1") == "/one"
+    with pytest.raises(sa.exc.StatementError):  # the process fails half-way through the second answer
+        store.answer("wamid.2", "a", [{"text": {"body": "tre"}}, {"unserialisable": object()}], {"1": "/two"})
+    assert store.outbox_backlog() == 2 and store.option_payload("a", "1") == "/one"
+    with store.engine.begin() as connection:  # w1 died with it: its lease runs out
+        connection.execute(INBOUND.update().values(claimed_until=datetime(2000, 1, 1, tzinfo=timezone.utc)))
+    assert [p.message_id for p in store.claim_pending("w2")] == ["wamid.2"]  # not answered: handed out again
 
 
 def test_due_outbound_gives_each_recipient_its_oldest_row_only(store):
@@ -345,8 +362,8 @@ def test_a_sender_is_served_by_one_worker_at_a_time(store):
     assert [m.message_id for m in store.claim_pending("worker-2")] == ["wamid.S2"]
     # worker-1 itself goes on with 39A in order.
     assert [m.message_id for m in store.claim_pending("worker-1", limit=1)] == ["wamid.S1"]
-    store.mark_processed("wamid.S0")
-    store.mark_processed("wamid.S1")
+    store.answer("wamid.S0", "39A", [], {})
+    store.answer("wamid.S1", "39A", [], {})
     assert [m.message_id for m in store.claim_pending("worker-2")] == ["wamid.S3"]
 
 
