@@ -79,10 +79,11 @@ def latest_model() -> Path:
 
 
 class GraphStandIn:
-    """A Graph API stand-in on loopback: records when each send request arrives, per recipient."""
+    """A Graph API stand-in on loopback: records when each send request arrives, and its body, per recipient."""
 
     def __init__(self) -> None:
         self.sends: Dict[str, List[float]] = defaultdict(list)
+        self.bodies: Dict[str, List[str]] = defaultdict(list)
         self.off_topic = 0
         self.reads = 0
         self._runner: Optional[web.AppRunner] = None
@@ -106,8 +107,10 @@ class GraphStandIn:
         if body.get("status") == "read":
             self.reads += 1
             return web.json_response({"success": True})
+        text = json.dumps(body, ensure_ascii=False)
         self.sends[str(body.get("to"))].append(arrived)
-        self.off_topic += MARKER not in json.dumps(body, ensure_ascii=False)
+        self.bodies[str(body.get("to"))].append(text)
+        self.off_topic += MARKER not in text
         return web.json_response({"messages": [{"id": f"wamid.B{uuid.uuid4().hex}"}]})
 
     def answered(self, expected: Dict[str, int]) -> int:
@@ -196,9 +199,9 @@ class RestRun:
         return len(self.latency_ms)
 
 
-async def post_webhook(session: aiohttp.ClientSession, url: str, user: str) -> int:
+async def post_webhook(session: aiohttp.ClientSession, url: str, user: str, text: str = QUESTION) -> int:
     """Posts one signed text message from ``user``; returns the HTTP status."""
-    body = text_webhook(user, QUESTION, f"wamid.bench-{uuid.uuid4().hex}")
+    body = text_webhook(user, text, f"wamid.bench-{uuid.uuid4().hex}")
     headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(APP_SECRET, body)}
     async with session.post(url, data=body, headers=headers) as response:
         await response.read()
@@ -216,17 +219,30 @@ async def wait_for_sends(standin: GraphStandIn, expected: Dict[str, int], drain:
     return waited
 
 
-def settle(run: WhatsAppRun, standin: GraphStandIn, posted: Dict[str, List[float]]) -> None:
-    """Pairs each user's k-th message with its k-th answer (both in order); counts extra sends."""
+def turn_ends(turns: int, sends_per_turn: Sequence[int] = (SENDS_PER_TURN,)) -> List[int]:
+    """How many sends a user has had once each of their first ``turns`` messages is answered.
+
+    The user's k-th message makes ``sends_per_turn[k]`` sends (the sequence repeats).
+    """
+    ends, total = [], 0
+    for k in range(turns):
+        total += sends_per_turn[k % len(sends_per_turn)]
+        ends.append(total)
+    return ends
+
+
+def settle(run: WhatsAppRun, standin: GraphStandIn, posted: Dict[str, List[float]],
+           sends_per_turn: Sequence[int] = (SENDS_PER_TURN,)) -> None:
+    """Pairs each user's k-th message with the last send of its answer (both in order); counts extra sends."""
     first, last_arrival = min(t for times in posted.values() for t in times), 0.0
     for user, times in posted.items():
         arrivals = standin.sends.get(user, [])
-        for k, started in enumerate(times):
-            last = (k + 1) * SENDS_PER_TURN - 1
-            if last < len(arrivals):
-                run.e2e_ms.append((arrivals[last] - started) * 1000)
-                last_arrival = max(last_arrival, arrivals[last])
-        run.duplicates += max(0, len(arrivals) - len(times) * SENDS_PER_TURN)
+        ends = turn_ends(len(times), sends_per_turn)
+        for started, end in zip(times, ends, strict=True):
+            if end <= len(arrivals):
+                run.e2e_ms.append((arrivals[end - 1] - started) * 1000)
+                last_arrival = max(last_arrival, arrivals[end - 1])
+        run.duplicates += max(0, len(arrivals) - ends[-1])
     run.throughput = run.answered / (last_arrival - first) if last_arrival > first else 0.0
 
 
