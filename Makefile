@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: run shell test browser pytest lint check check-knowledge validate evaluate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp bench-appointments lock clean
+.PHONY: run shell test browser pytest lint check check-knowledge validate evaluate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp bench-appointments bench-scale lock clean
 
 run: $(STAMP)
 	@scripts/serve.sh run
@@ -78,6 +78,10 @@ bench-whatsapp: $(STAMP)
 
 bench-appointments: $(STAMP)
 	$(PY) -m benchmarks.appointments
+
+# The production profile (PostgreSQL, Redis, nginx: make system-packages) with one and two Rasa processes.
+bench-scale: $(STAMP)
+	$(PY) -m benchmarks.scale
 
 $(STAMP): requirements.lock scripts/find-python310.sh
 	@python=$$(scripts/find-python310.sh) && \
