@@ -40,7 +40,7 @@ from sportello.inbox.security import (
     same,
 )
 from sportello.inbox.store import ROLES, Handoff, InboxStore, User, database_url
-from sportello.logs import configure
+from sportello.logs import PathOnlyAccessLogger, configure
 from sportello.metrics import HANDOFF_QUEUE, exposition
 from sportello.personal_data import PersonalData
 from sportello.runtime import VAR_DIR, load_secret
@@ -638,7 +638,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     )
     analytics = Sources(tracker, store, appointments.store, dashboard_settings(), appointments.settings.timezone)
     app = build_app(inbox, storage, args.secure_cookies, analytics)
-    web.run_app(app, host=args.host, port=args.port, print=None)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=PathOnlyAccessLogger)
 
 
 if __name__ == "__main__":

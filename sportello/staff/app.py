@@ -14,7 +14,7 @@ from aiohttp import web
 
 from sportello.appointments.notifier import Notifier
 from sportello.appointments.service import Appointments, open_appointments
-from sportello.logs import configure
+from sportello.logs import PathOnlyAccessLogger, configure
 from sportello.runtime import load_secret
 from sportello.staff.appointments import StaffAppointments
 from sportello.staff.auth import HEALTH_PATH, token_middleware
@@ -46,7 +46,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     args = parser.parse_args(argv)
     configure()
     app = build_app(open_appointments(), WhatsAppStore(default_store_url()), load_secret("staff_token"))
-    web.run_app(app, host=args.host, port=args.port, print=None)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log_class=PathOnlyAccessLogger)
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+import asyncio
 import json
 import logging
 import os
@@ -177,3 +178,28 @@ def test_the_action_server_of_the_production_profile_writes_redacted_json(tmp_pa
     assert {"level": "ERROR", "message": f"No registered action found for name 'call {REDACTED}'."}.items() <= next(
         r for r in records if r["level"] == "ERROR"
     ).items()
+
+
+def test_access_lines_carry_the_path_but_never_the_query(caplog):
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from sportello.logs import PathOnlyAccessLogger
+
+    async def search(_: web.Request) -> web.Response:
+        return web.json_response([])
+
+    async def scenario() -> None:
+        app = web.Application()
+        app.router.add_get("/staff/api/appointments/search", search)
+        server = TestServer(app)
+        await server.start_server(access_log_class=PathOnlyAccessLogger, access_log=logging.getLogger("access"))
+        async with TestClient(server) as client:
+            response = await client.get("/staff/api/appointments/search?q=Amina+Haddad")
+            assert response.status == 200
+
+    with caplog.at_level(logging.INFO, logger="access"):
+        asyncio.run(scenario())
+    lines = [record.getMessage() for record in caplog.records if record.name == "access"]
+    assert len(lines) == 1 and lines[0].startswith("GET /staff/api/appointments/search 200 ")
+    assert "Amina" not in lines[0] and "q=" not in lines[0]
