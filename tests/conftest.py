@@ -91,3 +91,14 @@ def app(database_url: str) -> Iterator[Appointments]:
     parts = open_appointments(database_url, settings_with())
     yield parts
     parts.store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Debian chromium under Playwright, for a browser-test module (see tests/browser.py)."""
+    from tests.browser import CHROMIUM, playwright_api  # skips where Playwright or chromium is missing
+
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()

@@ -1,7 +1,7 @@
 """The dashboard in a real browser: the inbox process reads seeded stores, a supervisor logs in,
 and the SVG charts show the seeded numbers.
 
-Playwright drives Debian's chromium (/usr/bin/chromium, installed by `make browser`).
+Playwright drives Debian's chromium (/usr/bin/chromium, installed by `make system-packages`).
 No Rasa server is needed: the dashboard reads the stores only. The screenshot goes to
 results/screenshots/dashboard.png.
 """
@@ -11,23 +11,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
 from sportello import PROJECT_ROOT
 from sportello.devserver import free_port, stop, wait_until_up
 from sportello.inbox.store import InboxStore
+from tests.browser import PASSWORD, log_in, shot
 from tests.sportello.analytics.seed import seed
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = PROJECT_ROOT / "results" / "screenshots"
-PASSWORD = "correct horse battery staple"
-
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is installed by `make test`")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is missing: `make browser` installs it", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -55,22 +47,12 @@ def inbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stop([process], [log])
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
 def test_a_supervisor_sees_the_seeded_numbers_in_the_charts(inbox_url, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     errors = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.goto(f"{inbox_url}/login")
-    page.fill("input[name=username]", "supervisora")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("text=Entra")
+    log_in(page, "supervisora")
     page.wait_for_url(f"{inbox_url}/inbox")
     page.click("header >> text=Cruscotto")
     page.wait_for_selector("svg#conversations-per-day")
@@ -99,8 +81,7 @@ def test_a_supervisor_sees_the_seeded_numbers_in_the_charts(inbox_url, browser):
     assert page.locator("svg#containment-per-day circle title").all_text_contents() == ["02/11: 33%", "03/11: 50%"]
     assert "43%" in page.inner_text("#summary") and "non registrate" in page.inner_text("main")
     assert errors == []  # nothing refused by the Content-Security-Policy
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+    shot(page, "dashboard")
 
     download = page.request.get(f"{inbox_url}/inbox/dashboard.csv?from=2026-11-02&to=2026-11-03")
     assert download.ok and "conversations,,total,7" in download.text()

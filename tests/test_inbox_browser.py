@@ -1,7 +1,7 @@
 """End to end in a real browser: an applicant asks for a person on the WhatsApp simulator,
 an operator answers from the inbox in Chromium, hands back, and the assistant answers again.
 
-Playwright drives Debian's chromium (/usr/bin/chromium, installed by `make browser`);
+Playwright drives Debian's chromium (/usr/bin/chromium, installed by `make system-packages`);
 no browser is downloaded. Screenshots of the inbox go to results/screenshots/.
 """
 
@@ -15,18 +15,10 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from sportello import PROJECT_ROOT
 from sportello.devserver import Stack, call, running_stack
 from sportello.inbox.store import InboxStore
+from tests.browser import PASSWORD, log_in, shot
 from tests.conftest import TOKEN
-
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENSHOTS = PROJECT_ROOT / "results" / "screenshots"
-PASSWORD = "correct horse battery staple"
-
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is installed by `make test`")
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is missing: `make browser` installs it", allow_module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +29,6 @@ def stack(model_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     store.close()
     with running_stack(model_path, workdir, TOKEN, inbox=True) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def messages_to(stack: Stack, user: str) -> List[Dict[str, Any]]:
@@ -61,11 +45,6 @@ def wait_for(stack: Stack, user: str, predicate, timeout: float = 60) -> List[Di
     raise AssertionError(f"the applicant did not receive the expected message within {timeout} s")
 
 
-def shot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
 def test_an_operator_answers_an_applicant_and_hands_back(stack, browser):
     user = "39" + str(uuid.uuid4().int)[:10]
     call(f"{stack.simulator_url}/api/users/{user}/messages", {"text": "Buongiorno, vorrei parlare con una persona"})
@@ -74,9 +53,7 @@ def test_an_operator_answers_an_applicant_and_hands_back(stack, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(f"{stack.inbox_url}/inbox")
     assert page.url.endswith("/login")
-    page.fill("input[name=username]", "operatore")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("text=Entra")
+    log_in(page, "operatore")
     page.wait_for_selector("#queue tbody a")
     shot(page, "1-queue")
     assert "it" in page.inner_text("#queue tbody")
