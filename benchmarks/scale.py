@@ -135,6 +135,8 @@ class ScaleRun:
     processes: int
     results: List[RateResult] = field(default_factory=list)
     memory: List[Memory] = field(default_factory=list)
+    answered_by: List[int] = field(default_factory=list)
+    """Answers each Rasa process finished over the whole run, warm-up included."""
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -290,6 +292,18 @@ def memories(cluster: Cluster) -> List[Memory]:
     return [*found, *(memory(name, every[name], with_pss=True) for name in ("nginx", "PostgreSQL", "Redis"))]
 
 
+async def answers_per_process(cluster: Cluster) -> List[int]:
+    """How many answers each Rasa process has finished, from its ``sportello_whatsapp_answer_seconds`` count."""
+    counts = []
+    async with aiohttp.ClientSession(timeout=REQUEST_TIMEOUT) as session:
+        for index in range(len(cluster.rasa)):
+            async with session.get(f"{cluster.rasa_url(index)}/webhooks/whatsapp/metrics") as response:
+                text = await response.text()
+            counts.append(sum(int(float(line.rsplit(" ", 1)[1])) for line in text.splitlines()
+                              if line.startswith("sportello_whatsapp_answer_seconds_count")))
+    return counts
+
+
 # --- the load ---
 
 
@@ -403,6 +417,7 @@ async def measure(cluster: Cluster, port: int, processes: int, args: argparse.Na
             if should_stop([r.p95 for r in result.results], outcome.unanswered):
                 break
         result.memory = memories(cluster)
+        result.answered_by = await answers_per_process(cluster)
     finally:
         await standin.stop()
     return result
@@ -433,7 +448,8 @@ def rate_rows(run: ScaleRun) -> List[str]:
             f"| {ms(wa.ack_ms, 99)} | {ms(wa.e2e_ms, 50)} | {ms(wa.e2e_ms, 95)} | {ms(wa.e2e_ms, 99)} "
             f"| {ms(wa.e2e_ms, 100)} | {wa.throughput:.1f} | {wa.drain_seconds:.1f} s | {100 * r.busy:.0f}% |"
         )
-    return [*lines, ""]
+    shares = ", ".join(f"rasa{index} {count}" for index, count in enumerate(run.answered_by))
+    return [*lines, "", f"Answers finished by each Rasa process over the run, warm-up included: {shares}.", ""]
 
 
 CPU_GROUPS = ("Rasa", "action servers", "nginx", "PostgreSQL", "Redis", "load generator")
@@ -479,10 +495,10 @@ def summary_rows(runs: Sequence[ScaleRun]) -> List[str]:
 
 def projection(runs: Sequence[ScaleRun], assumptions: Assumptions) -> List[str]:
     """The national projection and what 80 msg/s needs, from the one-process measurements."""
-    one = next((run for run in runs if run.processes == 1), runs[0])
-    best = capacity(one)
-    if best is None:
-        return ["No rate met the target with one process; nothing to project.", ""]
+    one = next((run for run in runs if run.processes == 1), None)
+    best = capacity(one) if one else None
+    if one is None or best is None:
+        return ["The projection needs a one-process run with a rate under 1 s.", ""]
     a = assumptions
     peak = peak_rate(a)
     sends = best.sends_per_message
