@@ -53,7 +53,7 @@ def url_from_env(variable: str, default_file: str) -> str:
 
 
 def create_engine(url: str, immediate_transactions: bool = False) -> sa.engine.Engine:
-    """An engine whose errors never carry bound values (phone numbers, names) into logs.
+    """An engine whose errors never carry bound values (phone numbers, names) into logs, and that reconnects.
 
     Args:
         url: SQLAlchemy database URL.
@@ -66,7 +66,9 @@ def create_engine(url: str, immediate_transactions: bool = False) -> sa.engine.E
 
     """
     sqlite = url.startswith("sqlite")
-    options = {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}} if sqlite else {}
+    # A database server restarts: pooled connections are tested before use and replaced, so
+    # the first query after the restart does not fail.
+    options = {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}} if sqlite else {"pool_pre_ping": True}
     engine = sa.create_engine(url, future=True, hide_parameters=True, **options)
     if sqlite and immediate_transactions:
         # pysqlite's transaction handling replaced by explicit BEGINs (SQLAlchemy's

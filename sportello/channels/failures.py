@@ -3,10 +3,15 @@
 Rasa catches an action that fails (the action server down or broken, say), logs it
 with its traceback on ``rasa.core.processor`` and carries on without the action's
 messages, so the applicant would get nothing. While a channel hands a message to
-Rasa it watches that logger (``watch_turn``); when the turn logged such an error, or
-raised one, the channel adds an apology in the conversation's language
+Rasa it watches Rasa's loggers (``watch_turn``); when the turn logged such an error,
+or raised one, the channel adds an apology in the conversation's language
 (``knowledge/channel_labels.yml``). The message itself is already in the tracker
 store and the channel's own store: nothing the applicant wrote is lost.
+
+Rasa also carries on when its tracker store fails (a database restarting), with an
+empty conversation kept in memory: that answer would ignore the conversation and be
+lost with it, so the watch notes it too and the channel answers the message again
+later instead.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Iterator, List, Optional
 
@@ -23,34 +29,62 @@ from sportello.languages import load_registry
 
 # Where Rasa logs an action (or any step of a turn) that raised.
 PROCESSOR_LOGGER = "rasa.core.processor"
+# Where Rasa logs that its tracker store failed and it carries on with an empty in-memory tracker.
+TRACKER_STORE_LOGGER = "rasa.core.tracker_store"
+IN_MEMORY_FALLBACK = "Falling back to use the 'InMemoryTrackerStore'"
 
-_failures: ContextVar[Optional[List[str]]] = ContextVar("sportello_turn_failures", default=None)
+
+class TrackerStoreUnreachable(Exception):
+    """Rasa could not read or save the conversation: the turn's answer is not to be used."""
+
+
+@dataclass
+class TurnWatch:
+    """What went wrong while Rasa handled one message.
+
+    Attributes:
+        failures: Errors with a traceback logged by Rasa's processor (an action failed).
+        tracker_store_failed: Rasa fell back to an empty in-memory conversation, so the
+            answer was computed without the conversation and is not saved with it.
+
+    """
+
+    failures: List[str] = field(default_factory=list)
+    tracker_store_failed: bool = False
+
+
+_watch: ContextVar[Optional[TurnWatch]] = ContextVar("sportello_turn_watch", default=None)
 
 
 class _TurnFailureHandler(logging.Handler):
-    """Notes, for the turn being watched in this context, every error Rasa logged with a traceback."""
+    """Notes, for the turn being watched in this context, the errors Rasa logged."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        failures = _failures.get()
-        if failures is not None and record.exc_info and record.levelno >= logging.ERROR:
-            failures.append(record.getMessage())
+        watch = _watch.get()
+        if watch is None:
+            return
+        if record.name == TRACKER_STORE_LOGGER and IN_MEMORY_FALLBACK in record.getMessage():
+            watch.tracker_store_failed = True
+        elif record.name == PROCESSOR_LOGGER and record.exc_info:
+            watch.failures.append(record.getMessage())
 
 
 _HANDLER = _TurnFailureHandler(level=logging.ERROR)
 
 
 @contextlib.contextmanager
-def watch_turn() -> Iterator[List[str]]:
-    """Collects what failed while Rasa handles a message in this context (an empty list: nothing)."""
-    processor_logger = logging.getLogger(PROCESSOR_LOGGER)
-    if _HANDLER not in processor_logger.handlers:
-        processor_logger.addHandler(_HANDLER)
-    failures: List[str] = []
-    token = _failures.set(failures)
+def watch_turn() -> Iterator[TurnWatch]:
+    """Collects what went wrong while Rasa handles a message in this context."""
+    for name in (PROCESSOR_LOGGER, TRACKER_STORE_LOGGER):
+        rasa_logger = logging.getLogger(name)
+        if _HANDLER not in rasa_logger.handlers:
+            rasa_logger.addHandler(_HANDLER)
+    watch = TurnWatch()
+    token = _watch.set(watch)
     try:
-        yield failures
+        yield watch
     finally:
-        _failures.reset(token)
+        _watch.reset(token)
 
 
 @cache

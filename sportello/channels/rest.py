@@ -126,13 +126,17 @@ class GuardedRestInput(InputChannel):
             if request.args.get("stream", "").lower() == "true":
                 return await self._stream(request, on_new_message, user_message)
             collector = SigningCollectingOutputChannel(self._signer)
-            with watch_turn() as failures:
+            with watch_turn() as watch:
                 try:
                     await on_new_message(user_message(collector))
                 except Exception:
                     logger.exception("REST channel failed to handle a message from %s", pseudonym(sender))
-                    failures.append("exception")
-            if failures:
+                    watch.failures.append("exception")
+            if watch.tracker_store_failed:
+                # The answer ignored the conversation and was not saved with it: the client sends again.
+                logger.warning("REST message from %s not handled: tracker store unreachable", pseudonym(sender))
+                return response.json({"error": "the conversation store is unreachable, try again"}, status=503)
+            if watch.failures:
                 language = await conversation_language(getattr(request.app.ctx, "agent", None), sender)
                 await collector.send_text_message(sender, apology(language))
             return response.json(collector.messages)

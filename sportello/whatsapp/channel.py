@@ -34,7 +34,7 @@ from sportello.attachments.policy import POLICIES
 from sportello.attachments.replies import UNSUPPORTED, trigger
 from sportello.attachments.storage import AttachmentStorage, FileStorage
 from sportello.channels.commands import PayloadSigner, guard_user_text
-from sportello.channels.failures import apology, conversation_language, watch_turn
+from sportello.channels.failures import TrackerStoreUnreachable, apology, conversation_language, watch_turn
 from sportello.logs import install_redaction
 from sportello.metrics import (
     ANSWER_SECONDS,
@@ -70,7 +70,7 @@ TEXT_TYPES = ("text", "interactive", "button")
 PURGE_INTERVAL_SECONDS = 3600
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 # A shared service (PostgreSQL, Redis) out of reach: the message is answered again later, not apologised for.
-UNREACHABLE = (DBAPIError, RedisConnectionError, RedisTimeoutError)
+UNREACHABLE = (DBAPIError, RedisConnectionError, RedisTimeoutError, TrackerStoreUnreachable)
 RETRY_AFTER_UNREACHABLE_SECONDS = 2.0
 
 
@@ -281,13 +281,23 @@ class WhatsAppInput(InputChannel):
         handled = 0
         for pending in self._store.claim_pending(self._worker):
             message = inbound_from_record(pending.raw)
-            # UNREACHABLE errors propagate: the message is handed out again when its lease runs out.
-            bodies, options = await self._answer(message, on_new_message)
-            self._store.answer(message.id, message.sender, bodies, options)
+            try:
+                bodies, options = await self._answer(message, on_new_message)
+                self._store.answer(message.id, message.sender, bodies, options)
+            except UNREACHABLE:
+                self._release_claims()
+                raise
             ANSWER_SECONDS.observe(max(0.0, time.time() - float(message.timestamp)))
             await self._outbox.run_once()
             handled += 1
         return handled
+
+    def _release_claims(self) -> None:
+        # Handed out again at once if the database answers; otherwise when the leases run out.
+        try:
+            self._store.release(self._worker)
+        except DBAPIError:
+            logger.info("WhatsApp claims of %s left to expire", self._worker)
 
     async def _answer(
         self, message: InboundMessage, on_new_message: OnNewMessage
@@ -302,7 +312,7 @@ class WhatsAppInput(InputChannel):
         except Exception as error:  # noqa: BLE001 - a read receipt is a courtesy, not a reason to stop
             logger.info("WhatsApp read receipt for %s not sent: %s", message.id, error)
         collector = CollectingOutputChannel()
-        with watch_turn() as failures:
+        with watch_turn() as watch:
             try:
                 for text, extra in turns:
                     metadata = {"whatsapp": {"message_id": message.id, "type": message.type}, **extra}
@@ -313,8 +323,10 @@ class WhatsAppInput(InputChannel):
                 raise
             except Exception:  # a message that breaks the assistant gets the apology, and must not block the others
                 logger.exception("WhatsApp message %s could not be answered", message.id)
-                failures.append("exception")
-        if failures:
+                watch.failures.append("exception")
+        if watch.tracker_store_failed:
+            raise TrackerStoreUnreachable(f"WhatsApp message {message.id}: the conversation could not be read or saved")
+        if watch.failures:
             ERRORS.labels("answer").inc()
             language = await conversation_language(self._agent(), message.sender)
             await collector.send_text_message(message.sender, apology(language))

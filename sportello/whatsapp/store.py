@@ -241,6 +241,15 @@ class WhatsAppStore:
                     lost_senders.add(candidate.sender)
         return claimed
 
+    def release(self, worker: str) -> int:
+        """Hands back the unanswered messages ``worker`` holds (it could not answer them now); returns how many."""
+        with self.engine.begin() as connection:
+            return connection.execute(
+                INBOUND.update()
+                .where(INBOUND.c.claimed_by == worker, INBOUND.c.processed_at.is_(None))
+                .values(claimed_by=None, claimed_until=None)
+            ).rowcount
+
     def answer(self, message_id: str, sender: str, bodies: list[dict], options: dict[str, str]) -> None:
         """Records a message's answer: its outbox rows, the options it offers (if any), and that it is answered.
 

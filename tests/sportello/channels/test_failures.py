@@ -5,7 +5,13 @@ import logging
 
 import pytest
 
-from sportello.channels.failures import PROCESSOR_LOGGER, apology, conversation_language, watch_turn
+from sportello.channels.failures import (
+    PROCESSOR_LOGGER,
+    TRACKER_STORE_LOGGER,
+    apology,
+    conversation_language,
+    watch_turn,
+)
 
 
 def fail_like_rasa() -> None:
@@ -16,27 +22,37 @@ def fail_like_rasa() -> None:
 
 
 def test_an_error_logged_by_rasa_during_the_turn_is_noted():
-    with watch_turn() as failures:
+    with watch_turn() as watch:
         logging.getLogger(PROCESSOR_LOGGER).warning("an ordinary warning")
         fail_like_rasa()
-    assert len(failures) == 1 and "action 'x'" in failures[0]
+    assert len(watch.failures) == 1 and "action 'x'" in watch.failures[0]
+    assert not watch.tracker_store_failed
 
 
 def test_errors_outside_the_watched_turn_are_not_noted():
     fail_like_rasa()
-    with watch_turn() as failures:
+    with watch_turn() as watch:
         logging.getLogger(PROCESSOR_LOGGER).error("an error without a traceback")
-    assert failures == []
+    assert watch.failures == [] and not watch.tracker_store_failed
+
+
+def test_rasa_falling_back_to_an_in_memory_conversation_is_noted():
+    with watch_turn() as watch:
+        logging.getLogger(TRACKER_STORE_LOGGER).error(
+            "Error happened when trying to retrieve conversation tracker from 'SQLTrackerStore'. Falling back to use "
+            "the 'InMemoryTrackerStore'. Please investigate the following error: server closed the connection."
+        )
+    assert watch.tracker_store_failed and watch.failures == []
 
 
 def test_concurrent_turns_see_only_their_own_failures():
     async def turn(fails: bool) -> list:
-        with watch_turn() as failures:
+        with watch_turn() as watch:
             await asyncio.sleep(0.01)
             if fails:
                 fail_like_rasa()
             await asyncio.sleep(0.01)
-        return failures
+        return watch.failures
 
     async def both() -> list:
         return await asyncio.gather(turn(True), turn(False))

@@ -103,6 +103,15 @@ def test_claim_pending_leases_oldest_first_until_processed(store):
     assert [p.message_id for p in store.claim_pending("w3")] == ["wamid.1"]
 
 
+def test_released_messages_are_handed_out_again_at_once(store):
+    record(store, inbound("wamid.1", sender="a"))
+    record(store, inbound("wamid.2", sender="b"))
+    assert len(store.claim_pending("w1")) == 2
+    store.answer("wamid.1", "a", [], {})
+    assert store.release("w1") == 1  # the answered one stays answered
+    assert [p.message_id for p in store.claim_pending("w2")] == ["wamid.2"]
+
+
 def test_an_expired_lease_is_handed_out_again(store):
     record(store, inbound("wamid.1"))
     assert len(store.claim_pending("w1", lease_seconds=-1)) == 1
