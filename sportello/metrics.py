@@ -1,7 +1,8 @@
 """Metrics in the Prometheus text format: messages in and out, answer latency, errors, queues.
 
 Each process exposes its own ``/metrics`` (the WhatsApp channel on the Rasa server at
-``/webhooks/whatsapp/metrics``, the inbox at ``/metrics``); Prometheus scrapes them all.
+``/webhooks/whatsapp/metrics``, the inbox and the maintenance process at ``/metrics``);
+Prometheus scrapes them all.
 Labels never carry personal data.
 """
 
@@ -38,6 +39,11 @@ ANSWER_SECONDS = Histogram(
 )
 ERRORS = Counter("sportello_errors", "Unexpected errors, by place", ["place"], registry=REGISTRY)
 OUTBOX_BACKLOG = Gauge("sportello_whatsapp_outbox_backlog", "Messages waiting in the outbox", registry=REGISTRY)
+MAINTENANCE_LAST_PASS = Gauge(
+    "sportello_maintenance_last_success_timestamp_seconds",
+    "When the maintenance process last completed a pass (Unix time)",
+    registry=REGISTRY,
+)
 HANDOFF_QUEUE = Gauge("sportello_handoff_queue", "Handed-over conversations, by status", ["status"], registry=REGISTRY)
 
 
