@@ -9,7 +9,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: run shell test browser pytest lint check check-knowledge validate evaluate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp bench-appointments bench-scale lock clean
+.PHONY: run shell test system-packages pytest lint check check-knowledge validate evaluate evaluate-nlu test-stories train bench-nlu bench-langid bench-whatsapp bench-appointments bench-scale lock clean
 
 run: $(STAMP)
 	@scripts/serve.sh run
@@ -20,11 +20,11 @@ shell: $(STAMP)
 train: $(STAMP)
 	@scripts/model.sh
 
-test: $(STAMP) browser lint check evaluate-nlu test-stories pytest
+test: $(STAMP) system-packages lint check evaluate-nlu test-stories pytest
 
-# Debian's chromium for the inbox's browser tests (installed once, with apt-get).
-browser:
-	@scripts/install-chromium.sh
+# Debian packages the tests use: chromium (browser tests), nginx (production profile); installed once.
+system-packages:
+	@scripts/install-system-packages.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sportello actions tests benchmarks
@@ -46,8 +46,7 @@ check: $(STAMP)
 evaluate: $(STAMP)
 	$(PY) -m sportello.training.evaluate $(if $(RECORD),--record)
 
-
-pytest: $(STAMP) browser
+pytest: $(STAMP) system-packages
 	SPORTELLO_MODEL=$$(scripts/model.sh) $(PY) -m pytest -q tests
 
 evaluate-nlu: $(STAMP)
