@@ -65,6 +65,10 @@ def _nginx_config(
         f"    server {{\n        listen 127.0.0.1:{front_port};\n        client_max_body_size 4m;\n"
         "        location / {\n            proxy_pass http://sportello_rasa;\n"
         "            proxy_next_upstream error timeout http_502 http_503;\n            proxy_read_timeout 300s;\n"
+        "        }\n"
+        "        location /conversations/ {\n"
+        f"            error_log {workdir / 'nginx-error.log'} crit;\n            proxy_pass http://sportello_rasa;\n"
+        "            proxy_next_upstream error timeout http_502 http_503;\n"
         "        }\n    }\n"
         f"    server {{\n        listen 127.0.0.1:{actions_port};\n"
         "        location / {\n            proxy_pass http://sportello_actions;\n"
@@ -128,6 +132,9 @@ class Cluster:
             "SPORTELLO_APPOINTMENTS_DB": self.stores_url,
             "SPORTELLO_INBOX_DB": self.stores_url,
             "SPORTELLO_TRACKER_DB": f"{self._pg_base}/{self.tracker_db}",
+            # Logs as deploy/production.env.example sets them: JSON lines, no access log.
+            "SPORTELLO_LOG_FORMAT": "json",
+            "SANIC_ACCESS_LOG": "false",
         }
         nginx_conf = workdir / "nginx.conf"
         nginx_conf.write_text(_nginx_config(workdir, self.front_port, actions_port, self.rasa_ports, self.action_ports))
@@ -137,7 +144,17 @@ class Cluster:
         self.actions = [
             Service(
                 f"actions{i}",
-                [RASA, "run", "actions", "--port", str(port), "--actions", "actions"],
+                [
+                    RASA,
+                    "run",
+                    "actions",
+                    "--port",
+                    str(port),
+                    "--actions",
+                    "actions",
+                    "--logging-config-file",
+                    "deploy/logging.yml",
+                ],
                 f"http://127.0.0.1:{port}/health",
             )
             for i, port in enumerate(self.action_ports)

@@ -14,6 +14,7 @@ there. The PostgreSQL restart also needs Debian's ``pg_ctlcluster`` run as root.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -144,8 +145,12 @@ def test_the_event_broker_records_every_event_in_postgresql(cluster):
 # --- WhatsApp through nginx, and the faults ---
 
 
+USERS: List[str] = []  # every applicant of the module, looked for in the logs at the end
+
+
 def new_user() -> str:
-    return "39" + str(uuid.uuid4().int)[:10]
+    USERS.append("39" + str(uuid.uuid4().int)[:10])
+    return USERS[-1]
 
 
 def write(cluster: Cluster, user: str, text: str) -> str:
@@ -344,3 +349,16 @@ def test_killing_a_rasa_process_in_the_middle_of_traffic_loses_nothing_and_answe
             answered_once_in_order(cluster, user, sent)
     finally:
         cluster.start_service(victim)
+
+
+def test_the_logs_are_json_lines_without_the_applicants_numbers(cluster):
+    """Runs last: every log of the stack after all the traffic and faults above."""
+    assert USERS
+    for name, text in cluster.logs().items():
+        leaked = [user for user in USERS if user in text]
+        assert not leaked, f"{name}.log holds applicants' numbers"
+        if name.startswith(("rasa", "actions")):
+            records = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+            assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+            if name.startswith("rasa"):
+                assert any(r["logger"].startswith("sportello.whatsapp") for r in records), name
