@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the action server (5055), the maintenance process, the staff API (5102), the
+# Starts the action server (5055), the maintenance process (5104), the staff API (5102), the
 # staff inbox (5103) and the Rasa server (5005: REST and WhatsApp channels, HTTP API)
 # on the embedded defaults.
 # WhatsApp: with the WHATSAPP_* variables set (in the environment or a git-ignored
@@ -37,7 +37,7 @@ export WHATSAPP_API_URL=${WHATSAPP_API_URL:-https://graph.facebook.com/v21.0}
 .venv/bin/rasa run actions --port 5055 --actions actions >var/actions.log 2>&1 &
 pids+=($!)
 # Appointment reminders and retention of personal data; the staff API (appointments) on 5102.
-.venv/bin/python -m sportello.maintenance >var/maintenance.log 2>&1 &
+.venv/bin/python -m sportello.maintenance --port 5104 >var/maintenance.log 2>&1 &
 pids+=($!)
 .venv/bin/python -m sportello.staff.app --port 5102 >var/staff.log 2>&1 &
 pids+=($!)
