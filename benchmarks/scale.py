@@ -72,8 +72,9 @@ CONVERSATION: Tuple[Tuple[str, str], ...] = (
 )
 """Each sender's messages in order, each with a text its right answer contains.
 
-The office's phone number (bench-whatsapp's question), a checklist from the knowledge
-base (the action server), the fees (the action server).
+The office's phone number (bench-whatsapp's question), the documents for a renewal and
+the fees: all three answered by the action server (action_office_info,
+action_answer_documents, action_answer_cost), which also starts each new sender's session.
 """
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -551,17 +552,47 @@ def projection(runs: Sequence[ScaleRun], assumptions: Assumptions) -> List[str]:
 
 def scaling_note(runs: Sequence[ScaleRun]) -> List[str]:
     """What the two process counts say about scaling on this machine."""
-    best = {run.processes: capacity(run) for run in runs}
-    if best.get(1) is None or best.get(2) is None:
+    by_count = {run.processes: run for run in runs}
+    if 1 not in by_count or 2 not in by_count:
         return []
-    one, two = best[1], best[2]
+    one, two = capacity(by_count[1]), capacity(by_count[2])
+    if one is None or two is None:
+        return []
+    # The most answers a second a process count gave, once the offered rate was more than it could take.
+    top1, top2 = (max(by_count[n].results, key=lambda r: r.run.throughput) for n in (1, 2))
+    lightest = by_count[1].results[0]
     return [
         f"Two processes reached {two.rate:g} msg/s under 1 s against {one.rate:g} for one "
-        f"(×{two.rate / one.rate:.2f}); the machine's CPU was {100 * one.busy:.0f}% and {100 * two.busy:.0f}% "
-        "busy at those rates. On 2 cores the two Rasa processes share the CPU with their action servers, nginx, "
-        "PostgreSQL, Redis and this load generator, so this machine cannot show linear scaling; the projection "
-        "counts CPU time per message instead, which assumes that cost stays constant when each process has "
-        "a core of its own.", "",
+        f"(×{two.rate / one.rate:.2f}, in steps of the offered rates); overloaded, they gave at most "
+        f"{top2.run.throughput:.1f} answers/s against {top1.run.throughput:.1f}. A process answers one message at "
+        f"a time, so one process is bound by the time of each answer (e2e p50 {ms(lightest.run.e2e_ms, 50)} ms at "
+        f"{lightest.rate:g} msg/s), not by the CPU: the machine was {100 * top1.busy:.0f}% busy then, leaving room "
+        f"for a second process. With two, the machine was {100 * top2.busy:.0f}% "
+        "busy at their limit, shared by both Rasa processes, their action servers, nginx, PostgreSQL, Redis and "
+        "this load generator on 2 cores: a third process would have no core of its own here, so this machine "
+        "cannot show how far scaling stays linear. The projection counts CPU time per message instead, assuming "
+        "that cost stays constant when each process has a core of its own.", "",
+    ]
+
+
+def verdict(runs: Sequence[ScaleRun], assumptions: Assumptions) -> List[str]:
+    """The answer to the issue in three lines: capacity, national load, Meta's ceiling."""
+    one = next((run for run in runs if run.processes == 1), None)
+    best = capacity(one) if one else None
+    if one is None or best is None:
+        return []
+    cost = sum(best.cpu_ms_per_message(group) for group in CPU_GROUPS if group != "load generator")
+    peak = peak_rate(assumptions)
+    return [
+        f"- One Rasa process took **{best.rate:g} msg/s** with e2e p95 under 1 s on this machine, everything "
+        "else sharing its 2 cores; two processes in the table below.",
+        f"- A national load, **estimated** below at {peak:.2f} msg/s in the peak hour "
+        f"({peak * assumptions.margin:.1f} with a ×{assumptions.margin:g} margin), needs "
+        f"{processes_for(peak * assumptions.margin, best.rate)} Rasa processes.",
+        f"- Meta's default ceiling, **{PLATFORM_CEILING:g} msg/s** per number, taken as 80 incoming msg/s: "
+        f"{processes_for(PLATFORM_CEILING, best.rate)} Rasa processes at {HEADROOM:.0%} of the measured capacity "
+        f"and about {math.ceil(cores_for(PLATFORM_CEILING, cost))} cores in all (PostgreSQL and Redis included, "
+        "on cores of their own), if the CPU time per message measured here holds (see Projection).", "",
     ]
 
 
@@ -596,6 +627,7 @@ def report(runs: Sequence[ScaleRun], args: argparse.Namespace, argv: Sequence[st
         "checks the answers and counts their sends, then a warm-up of 4 conversations per process (a "
         "process's first answers load parts of the model).", "",
         "## Verdict", "",
+        *verdict(runs, Assumptions()),
         *summary_rows(runs),
         *scaling_note(runs),
         "## Results (milliseconds)", "",
