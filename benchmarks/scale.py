@@ -508,7 +508,7 @@ def projection(runs: Sequence[ScaleRun], assumptions: Assumptions) -> List[str]:
     lines = [
         "### Assumptions", "",
         "| assumption | value | basis |", "|---|---:|---|",
-        f"| immigration offices (Questure) | {a.offices} | one per province; the figure of the issue, not "
+        f"| immigration offices (Questure) | {a.offices} | **estimate**: about one per province, not "
         "checked against an official list |",
         f"| conversations per office and year | {a.visits_per_office_year:,.0f} | **estimate**: the office "
         "visits Perugia expected WhatsApp to spare each year (Questura di Perugia, press release of 20 June "
