@@ -9,6 +9,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 
 from sportello.appointments.backend import BookingRequest
+from sportello.inbox.store import InboxStore
 from sportello.staff.app import build_app
 from sportello.whatsapp.store import OUTBOX
 from tests.sportello.appointments.conftest import NOW
@@ -17,9 +18,17 @@ TOKEN = "staff-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
+@pytest.fixture
+def inbox(tmp_path):
+    store = InboxStore(f"sqlite:///{tmp_path / 'inbox.db'}")
+    yield store
+    store.close()
+
+
 @pytest_asyncio.fixture
-async def client(app, whatsapp_store):
-    async with TestClient(TestServer(build_app(app, whatsapp_store, TOKEN, clock=lambda: NOW))) as test_client:
+async def client(app, whatsapp_store, inbox):
+    server = TestServer(build_app(app, whatsapp_store, TOKEN, inbox, clock=lambda: NOW))
+    async with TestClient(server) as test_client:
         yield test_client
 
 
@@ -33,6 +42,34 @@ async def test_without_the_token_nothing_is_served_but_health(client):
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
         response = await client.get("/staff/api/appointments", headers=headers)
         assert response.status == 401
+
+
+@pytest.mark.asyncio
+async def test_a_personal_token_acts_as_its_account_and_every_call_is_audited(client, app, inbox):
+    book(app, "questura:20261203T0800Z", "393331234567", name="Amina Ben Ali")
+    anna = inbox.create_user("anna", "correct horse battery staple", "operator")
+    personal = {"Authorization": f"Bearer {inbox.create_api_token(anna, 'agenda')}"}
+    export = "/staff/api/appointments/export.csv?from=2026-12-01&to=2026-12-07"
+    block = "/staff/api/senders/393331234567/block"
+    assert (await client.get("/staff/api/appointments/search?q=Amina", headers=personal)).status == 200
+    assert (await client.get(export, headers=personal)).status == 200
+    assert (await client.post(block, json={"reason": "resells slots"}, headers=AUTH)).status == 200
+    assert (await client.get("/staff/api/appointments/search?q=x", headers=personal)).status == 400  # not audited
+    entries = [(e["username"], e["action"], e["target"], e["detail"]) for e in reversed(inbox.audit_log())]
+    staff = [entry for entry in entries if entry[1].startswith("staff_api")]
+    assert staff[0] == ("anna", "staff_api GET /staff/api/appointments/search", None, "q=(5 characters)")
+    assert staff[1] == ("anna", "staff_api GET /staff/api/appointments/export.csv", None, export.split("?")[1])
+    assert staff[2][0] == "service-token" and staff[2][1] == "staff_api POST /staff/api/senders/{sender}/block"
+    assert "393331234567" not in str(staff) and "Amina" not in str(staff) and len(staff) == 3
+
+
+@pytest.mark.asyncio
+async def test_a_token_the_inbox_does_not_know_is_refused_and_not_audited(client, inbox):
+    anna = inbox.create_user("anna", "correct horse battery staple", "operator")
+    token = inbox.create_api_token(anna, "agenda")
+    for header in (f"Bearer {token}x", f"Basic {token}", "Bearer "):
+        assert (await client.get("/staff/api/appointments", headers={"Authorization": header})).status == 401
+    assert not [e for e in inbox.audit_log() if e["action"].startswith("staff_api")]
 
 
 @pytest.mark.asyncio
