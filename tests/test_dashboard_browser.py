@@ -77,7 +77,8 @@ def test_a_supervisor_sees_the_seeded_numbers_in_the_charts(inbox_url, browser):
         "documenti inviati: 1",
         "non capito due volte: 1",
     ]
-    assert page.locator("svg#intents g.bar title").first.text_content() == "ask_documents: 2"
+    assert page.locator("svg#intents g.bar title").first.text_content() == "documenti necessari: 2"
+    assert page.locator("svg#permit-types g.bar title").first.text_content() == "Permesso per studio: 2"
     assert page.locator("svg#containment-per-day circle title").all_text_contents() == ["02/11: 33%", "03/11: 50%"]
     assert "43%" in page.inner_text("#summary") and "non registrate" in page.inner_text("main")
     assert errors == []  # nothing refused by the Content-Security-Policy

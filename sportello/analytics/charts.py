@@ -15,6 +15,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 from markupsafe import Markup, escape
 
 from sportello.analytics.figures import Figures
+from sportello.knowledge.answers import library
 
 PALETTE = ("#0b3d66", "#e07b39", "#4f9d69", "#b0413e", "#7d5ba6", "#2a9db0", "#c9a227", "#5f6b73")
 WIDTH = 720
@@ -34,7 +35,38 @@ REASON_LABELS = {
     "erasure": "cancellazione dei dati",
     "staff": "presa dal personale",
 }
+# Intents (domain.yml) as staff read them on the dashboard; a test keeps them in step with the domain.
+INTENT_LABELS = {
+    "greet": "saluto",
+    "goodbye": "congedo",
+    "thank": "ringraziamento",
+    "affirm": "sì",
+    "deny": "no",
+    "bot_challenge": "sei un robot?",
+    "change_language": "cambio di lingua",
+    "ask_documents": "documenti necessari",
+    "ask_procedure": "come si fa la pratica",
+    "ask_cost": "costi",
+    "ask_status": "stato della pratica",
+    "book_appointment": "prenotare un appuntamento",
+    "check_appointment": "controllare l'appuntamento",
+    "cancel_appointment": "annullare l'appuntamento",
+    "reschedule_appointment": "spostare l'appuntamento",
+    "ask_office_info": "contatti e orari dell'ufficio",
+    "request_human": "parlare con una persona",
+    "request_erasure": "cancellazione dei dati",
+    "send_document": "invio di documenti",
+    "ask_faq": "domande frequenti",
+    "inform": "risposta a una domanda",
+    "out_of_scope": "fuori tema",
+}
 CANCELLED_BY_LABELS = {"applicant": "annullati dall'utente", "staff": "annullati dal personale"}
+
+
+def permit_name(permit_id: str) -> str:
+    """The permit type's Italian name from the knowledge base (its id if the catalogue has none)."""
+    permit = library().knowledge.permits.get(permit_id)
+    return permit.name["it"] if permit is not None else permit_id
 
 
 def whole(value: float) -> str:
@@ -49,7 +81,9 @@ def percent(value: float) -> str:
 
 def bar_chart(name: str, title: str, items: Sequence[Tuple[str, float]], fmt: Format = whole) -> Markup:
     """Horizontal bars, one per (label, value), longest first as given."""
-    label_width, value_width, row = 190, 70, 26
+    value_width, row = 70, 26
+    # Room for the longest label (about 7 units a character at the chart's font size), at most half the width.
+    label_width = min(max(120, 7 * max((len(label) for label, _ in items), default=0) + 16), WIDTH // 2)
     height = 34 + max(len(items), 1) * row
     parts = _open(name, title, height)
     if not items:
@@ -148,8 +182,14 @@ def dashboard_charts(figures: Figures) -> Dict[str, Markup]:
         "per_day": stacked_columns("conversations-per-day", "Conversazioni per giorno e lingua", labels, series),
         "containment": line_chart("containment-per-day", "Risolte senza una persona, per giorno", labels, shares),
         "reasons": bar_chart("handoff-reasons", "Passate a una persona, per motivo", reasons),
-        "intents": bar_chart("intents", "Le richieste più frequenti (intenti)", figures.intents),
-        "permit_types": bar_chart("permit-types", "Tipi di permesso chiesti", figures.permit_types),
+        "intents": bar_chart(
+            "intents",
+            "Le richieste più frequenti (intenti)",
+            [(INTENT_LABELS.get(intent, intent), count) for intent, count in figures.intents],
+        ),
+        "permit_types": bar_chart(
+            "permit-types", "Tipi di permesso chiesti", [(permit_name(p), count) for p, count in figures.permit_types]
+        ),
     }
     if figures.bookings is not None:
         bookings = [("prenotati", figures.bookings.booked)]

@@ -59,3 +59,21 @@ def test_chart_names_are_checked_and_percent_rounds():
     with pytest.raises(ValueError):
         bar_chart('x" onload="alert(1)', "t", [])
     assert percent(3 / 7) == "43%"
+
+
+def test_every_intent_of_the_domain_has_a_label_for_staff():
+    import yaml
+
+    from sportello import PROJECT_ROOT
+    from sportello.analytics.charts import INTENT_LABELS
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    intents = [intent if isinstance(intent, str) else next(iter(intent)) for intent in domain["intents"]]
+    assert sorted(INTENT_LABELS) == sorted(intents)
+
+
+def test_permit_types_are_named_as_the_catalogue_names_them():
+    from sportello.analytics.charts import permit_name
+
+    assert permit_name("studio") == "Permesso per studio"
+    assert permit_name("not_in_the_catalogue") == "not_in_the_catalogue"
