@@ -553,6 +553,13 @@ def log(message: str, started: float) -> None:
     print(f"[{time.perf_counter() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
 
 
+def write_report(out: Path, text: str, started: float) -> None:
+    """Writes a benchmark's Markdown report (creating its folder) and says where."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    log(f"report written to {out}", started)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Runs the benchmark and writes the report."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -581,9 +588,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     default = default_backend()
     seconds = time.perf_counter() - started
     text = report(args, argv, registry, corpus, measurements, chats, conversations, default, seconds)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    log(f"report written to {args.out}", started)
+    write_report(args.out, text, started)
     return 0
 
 

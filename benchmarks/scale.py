@@ -36,7 +36,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
 
-from benchmarks.langid import cpu_model, percentile
+from benchmarks.langid import cpu_model, percentile, write_report
 from benchmarks.whatsapp import (
     MARKER,
     QUESTION,
@@ -671,9 +671,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             finally:
                 cluster.stop()
     text = report(runs, args, argv, model, time.perf_counter() - started)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    log(f"report written to {args.out}", started)
+    write_report(args.out, text, started)
     return 0
 
 

@@ -33,7 +33,7 @@ from typing import Awaitable, Callable, Dict, List, Optional, Sequence, Set, Tup
 import aiohttp
 from aiohttp import web
 
-from benchmarks.langid import cpu_model, percentile
+from benchmarks.langid import cpu_model, log, percentile, write_report
 from sportello import PROJECT_ROOT
 from sportello.devserver import Stack, free_port, running_stack
 from sportello.whatsapp.signature import sign
@@ -342,11 +342,6 @@ async def measure(stack: Stack, port: int, args: argparse.Namespace, started: fl
     return results
 
 
-def log(message: str, started: float) -> None:
-    """Prints progress with the elapsed time to stderr."""
-    print(f"[{time.perf_counter() - started:7.1f} s] {message}", file=sys.stderr, flush=True)
-
-
 def ms(values: List[float], percent: int) -> str:
     """A percentile in milliseconds, or a dash without values."""
     return f"{percentile(values, percent):.0f}" if values else "–"
@@ -469,9 +464,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         with running_stack(model, workdir, TOKEN, api_url=f"http://127.0.0.1:{port}/v21.0") as stack:
             results = asyncio.run(measure(stack, port, args, started))
     text = report(results, args, argv, model, time.perf_counter() - started)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    log(f"report written to {args.out}", started)
+    write_report(args.out, text, started)
     return 0
 
 
