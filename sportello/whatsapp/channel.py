@@ -49,7 +49,7 @@ from sportello.privacy import pseudonym
 from sportello.retention import retention_days
 from sportello.runtime import VAR_DIR, load_secret
 from sportello.whatsapp.dedupe import RedisSeenIds
-from sportello.whatsapp.formatting import format_turn
+from sportello.whatsapp.formatting import format_turn, text_body
 from sportello.whatsapp.graph_api import GraphApi
 from sportello.whatsapp.media import MediaReceiver
 from sportello.whatsapp.outbox import Outbox
@@ -287,6 +287,11 @@ class WhatsAppInput(InputChannel):
             except UNREACHABLE:
                 self._release_claims()
                 raise
+            except Exception:  # an answer that cannot be recorded must not come back forever and block the sender
+                logger.exception("WhatsApp message %s: answer not recorded, the apology sent instead", message.id)
+                ERRORS.labels("answer").inc()
+                language = await conversation_language(self._agent(), message.sender)
+                self._store.answer(message.id, message.sender, [text_body(message.sender, apology(language))], {})
             ANSWER_SECONDS.observe(max(0.0, time.time() - float(message.timestamp)))
             await self._outbox.run_once()
             handled += 1
