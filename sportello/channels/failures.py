@@ -27,6 +27,7 @@ from sportello.knowledge.answers import KNOWLEDGE_DIR
 from sportello.knowledge.labels import Labels, load_labels
 from sportello.languages import load_registry
 
+logger = logging.getLogger(__name__)
 # Where Rasa logs an action (or any step of a turn) that raised.
 PROCESSOR_LOGGER = "rasa.core.processor"
 # Where Rasa logs that its tracker store failed and it carries on with an empty in-memory tracker.
@@ -107,6 +108,6 @@ async def conversation_language(agent: Optional[Any], sender: str) -> Optional[s
     try:
         tracker = await agent.tracker_store.retrieve(sender)
     except Exception as error:  # noqa: BLE001 - the apology must go out even if the tracker cannot be read
-        logging.getLogger(__name__).warning("conversation language not read: %s", type(error).__name__)
+        logger.warning("conversation language not read: %s", type(error).__name__)
         return None
     return tracker.get_slot("language") if tracker is not None else None
