@@ -14,10 +14,18 @@ from sportello.whatsapp.store import OUTBOX, WhatsAppStore
 from tests.sportello.whatsapp.test_store import inbound, record
 
 
-def channel_on(store: WhatsAppStore, tmp_path) -> WhatsAppInput:
-    # Nothing listens on port 9: sends fail and stay in the outbox, where the test reads them.
+def answer_pending(store: WhatsAppStore, tmp_path, on_new_message) -> int:
+    """One pass of the channel's worker; nothing listens on port 9, so sends stay in the outbox."""
     api = GraphApi("http://127.0.0.1:9/v21.0", "393517749241", "token")
-    return WhatsAppInput("app-secret", "verify", api, store, PayloadSigner("payload-secret"), FileStorage(tmp_path))
+    channel = WhatsAppInput("app-secret", "verify", api, store, PayloadSigner("payload-secret"), FileStorage(tmp_path))
+
+    async def one_pass() -> int:
+        try:
+            return await channel.process_pending(on_new_message)
+        finally:
+            await api.close()
+
+    return asyncio.run(one_pass())
 
 
 def outbox_texts(store: WhatsAppStore) -> list:
@@ -41,7 +49,7 @@ def test_an_action_that_failed_gets_the_apology_after_what_was_said(tmp_path):
         except RuntimeError:
             logging.getLogger(PROCESSOR_LOGGER).exception("Encountered an exception while running action")
 
-    assert asyncio.run(channel_on(store, tmp_path).process_pending(failing_action)) == 1
+    assert answer_pending(store, tmp_path, failing_action) == 1
     (text,) = outbox_texts(store)  # one turn, one WhatsApp message
     assert text.startswith("Buongiorno!") and text.endswith(apology("it"))
     assert store.claim_pending("w2") == []  # answered
@@ -57,7 +65,7 @@ def test_an_answer_that_cannot_be_recorded_is_replaced_by_the_apology(tmp_path):
         raise ValueError("a bug in formatting")
 
     store.answer = broken_once
-    assert asyncio.run(channel_on(store, tmp_path).process_pending(say_hello)) == 1
+    assert answer_pending(store, tmp_path, say_hello) == 1
     assert outbox_texts(store) == [apology("it")]
     assert store.claim_pending("w2") == []  # not handed out again and again
 
